@@ -1,0 +1,91 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is every server setting.
+type Config struct {
+	Listen             string
+	DataDir            string
+	DatabaseURL        string
+	PublicURL          string
+	AutoMigrate        bool
+	MaxTokenTTL        time.Duration
+	BootstrapToken     string
+	MaxRequestBytes    int64
+	LogLevel           string
+	OTLPEndpoint       string
+	ShutdownTimeout    time.Duration
+	TokenUsageInterval time.Duration
+}
+
+// Defaults returns the configuration used when nothing is set: the embedded
+// default (SQLite and blobs under ./data) on 127.0.0.1:8080.
+func Defaults() Config {
+	return Config{
+		Listen:             "127.0.0.1:8080",
+		DataDir:            "./data",
+		AutoMigrate:        true,
+		MaxTokenTTL:        365 * 24 * time.Hour,
+		MaxRequestBytes:    1 << 20,
+		LogLevel:           "info",
+		ShutdownTimeout:    30 * time.Second,
+		TokenUsageInterval: 30 * time.Second,
+	}
+}
+
+// MinBootstrapTokenLen is the shortest bootstrap secret accepted.
+const MinBootstrapTokenLen = 32
+
+// Validate checks every setting and names the first bad one.
+func (c Config) Validate() error {
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
+		return fmt.Errorf("listen: %q is not host:port (for example 127.0.0.1:8080 or :8080)", c.Listen)
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		return fmt.Errorf("data-dir: must not be empty")
+	}
+	if d := c.DatabaseURL; d != "" && !strings.HasPrefix(d, "postgres://") && !strings.HasPrefix(d, "postgresql://") && !strings.HasPrefix(d, "sqlite:") {
+		return fmt.Errorf("database-url: want postgres://..., postgresql://... or sqlite:<path> (empty means SQLite in the data directory)")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("public-url: %q is not an absolute http(s) URL", c.PublicURL)
+		}
+	}
+	if c.MaxTokenTTL < time.Minute {
+		return fmt.Errorf("max-token-ttl: must be at least 1m, got %s", c.MaxTokenTTL)
+	}
+	if c.BootstrapToken != "" && len(c.BootstrapToken) < MinBootstrapTokenLen {
+		return fmt.Errorf("bootstrap-token (ARTIFORTRESS_BOOTSTRAP_TOKEN): must be at least %d characters", MinBootstrapTokenLen)
+	}
+	if c.MaxRequestBytes < 1024 {
+		return fmt.Errorf("max-request-bytes: must be at least 1024, got %d", c.MaxRequestBytes)
+	}
+	if _, err := c.SlogLevel(); err != nil {
+		return err
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("shutdown-timeout: must be positive")
+	}
+	if c.TokenUsageInterval < time.Second {
+		return fmt.Errorf("token-usage-interval: must be at least 1s")
+	}
+	return nil
+}
+
+// SlogLevel parses LogLevel.
+func (c Config) SlogLevel() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return 0, fmt.Errorf("log-level: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	return l, nil
+}

@@ -1,0 +1,203 @@
+package meta
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// DB is an open metadata store. Its read methods (inherited from Q) run outside
+// any transaction; state changes go through Tx.
+type DB struct {
+	Q
+	sql *sql.DB
+	// writeMu serializes write transactions on SQLite, which allows one writer
+	// at a time anyway: queueing in Go is fairer and faster than busy-waiting
+	// on the database lock. Unused for PostgreSQL.
+	writeMu sync.Mutex
+}
+
+// Open connects to the metadata store named by databaseURL:
+//
+//   - "" (the default): SQLite at <dataDir>/artifortress.db
+//   - "sqlite:<path>" or "sqlite://<path>": SQLite at that file
+//   - "postgres://..." or "postgresql://...": PostgreSQL (pgx)
+//
+// Open checks that the store answers; it does not migrate (see Migrate).
+func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
+	d, dsn, err := parseURL(databaseURL, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	driver := "sqlite"
+	if d == Postgres {
+		driver = "pgx"
+	}
+	sdb, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s metadata store: %w", d, err)
+	}
+	if d == SQLite {
+		// Readers run concurrently under WAL; writers are serialized by writeMu.
+		sdb.SetMaxOpenConns(16)
+		sdb.SetMaxIdleConns(16)
+	} else {
+		sdb.SetMaxOpenConns(32)
+		sdb.SetMaxIdleConns(32)
+		sdb.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	db := &DB{Q: Q{c: sdb, d: d}, sql: sdb}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.Ping(pctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("connect to %s metadata store: %w", d, err)
+	}
+	return db, nil
+}
+
+func parseURL(databaseURL, dataDir string) (Dialect, string, error) {
+	switch {
+	case databaseURL == "":
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return "", "", fmt.Errorf("create data directory: %w", err)
+		}
+		return sqliteAt(filepath.Join(dataDir, "artifortress.db"))
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		if _, err := url.Parse(databaseURL); err != nil {
+			return "", "", fmt.Errorf("database URL: %v", err)
+		}
+		return Postgres, databaseURL, nil
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		p := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "//")
+		if p == "" {
+			return "", "", fmt.Errorf("database URL: sqlite: needs a file path")
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return "", "", fmt.Errorf("create database directory: %w", err)
+		}
+		return sqliteAt(p)
+	default:
+		return "", "", fmt.Errorf("database URL: unsupported scheme (want postgres://, postgresql:// or sqlite:)")
+	}
+}
+
+// sqliteAt creates the database file with mode 0600 when it does not exist
+// (SQLite would create it world-readable) and returns its DSN.
+func sqliteAt(path string) (Dialect, string, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return "", "", fmt.Errorf("open database file: %w", err)
+	}
+	f.Close()
+	return SQLite, sqliteDSN(path), nil
+}
+
+// sqliteDSN sets the pragmas every connection needs: WAL for concurrent readers,
+// synchronous=FULL so a committed transaction survives power loss, foreign keys,
+// a busy timeout as a safety net, and BEGIN IMMEDIATE so a write transaction
+// never fails late on lock upgrade.
+func sqliteDSN(path string) string {
+	v := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)"} {
+		v.Add("_pragma", p)
+	}
+	v.Set("_txlock", "immediate")
+	return "file:" + path + "?" + v.Encode()
+}
+
+// Dialect reports which engine the store runs on.
+func (db *DB) Dialect() Dialect { return db.d }
+
+// Ping reports whether the store answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.sql.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Tx runs fn in one transaction: it commits when fn returns nil and rolls back
+// otherwise (including on panic, which is re-raised).
+func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if db.d == SQLite {
+		db.writeMu.Lock()
+		defer db.writeMu.Unlock()
+	}
+	stx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = stx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = stx.Rollback()
+		}
+	}()
+	if err = fn(&Tx{Q: Q{c: stx, d: db.d}}); err != nil {
+		return err
+	}
+	if err = stx.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", err)
+	}
+	return nil
+}
+
+// Tx is an open transaction. It offers the same methods as DB.
+type Tx struct {
+	Q
+}
+
+// RawExec runs a statement as given, for tests that prove the database itself
+// enforces an invariant and for operator tooling. Placeholders are `?`.
+func (q Q) RawExec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.c.ExecContext(ctx, q.d.rebind(query), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// conn is what *sql.DB and *sql.Tx have in common.
+type conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Q holds the queries shared by DB and Tx.
+type Q struct {
+	c conn
+	d Dialect
+}
+
+func (q Q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return q.c.ExecContext(ctx, q.d.rebind(query), args...)
+}
+
+func (q Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.c.QueryContext(ctx, q.d.rebind(query), args...)
+}
+
+func (q Q) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.c.QueryRowContext(ctx, q.d.rebind(query), args...)
+}
+
+// Micros converts a time to the stored form.
+func Micros(t time.Time) int64 { return t.UnixMicro() }
+
+// FromMicros converts a stored time back.
+func FromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }

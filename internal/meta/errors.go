@@ -1,0 +1,14 @@
+package meta
+
+import "errors"
+
+// Sentinel errors returned by the store. Services translate them into domain
+// errors (package fault) with a message naming the resource.
+var (
+	// ErrNotFound: no row matched.
+	ErrNotFound = errors.New("meta: not found")
+	// ErrExists: a row with the same key already exists.
+	ErrExists = errors.New("meta: already exists")
+	// ErrReferenced: the row is still referenced by another row.
+	ErrReferenced = errors.New("meta: still referenced")
+)

@@ -1,0 +1,213 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/telemetry"
+)
+
+// Service manages repositories and their role bindings.
+type Service struct {
+	db  *meta.DB
+	now func() time.Time
+}
+
+// NewService returns a repository service over db.
+func NewService(db *meta.DB) *Service {
+	return &Service{db: db, now: time.Now}
+}
+
+// CreateRequest describes a new repository.
+type CreateRequest struct {
+	Key         string
+	Type        string
+	Format      string
+	Description string
+	UpstreamURL string
+	Members     []string
+	Settings    Settings
+}
+
+// Create creates a repository. Global administrators only.
+func (s *Service) Create(ctx context.Context, caller *auth.Principal, req CreateRequest) (Repo, error) {
+	if !caller.IsAdmin() {
+		return Repo{}, fault.Forbidden("creating repositories needs the global admin scope")
+	}
+	if !auth.ValidRepoKey(req.Key) {
+		return Repo{}, fault.BadRequest("key", "invalid repository key %q (want [a-z0-9][a-z0-9._-]{0,63})", req.Key)
+	}
+	if err := validateType(req.Type); err != nil {
+		return Repo{}, err
+	}
+	if err := validateFormat(req.Format); err != nil {
+		return Repo{}, err
+	}
+	if err := validateDescription(req.Description); err != nil {
+		return Repo{}, err
+	}
+	if err := validateShape(req.Type, req.UpstreamURL, req.Members); err != nil {
+		return Repo{}, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	row := meta.Repo{
+		Key: req.Key, Type: req.Type, Format: req.Format, Description: req.Description,
+		UpstreamURL: req.UpstreamURL, Members: req.Members, Settings: encodeSettings(req.Settings),
+		CreatedAt: now, UpdatedAt: now,
+	}
+	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
+		if err := checkMembers(ctx, tx, req.Key, req.Format, req.Members); err != nil {
+			return err
+		}
+		if err := tx.InsertRepo(ctx, row); err != nil {
+			if errors.Is(err, meta.ErrExists) {
+				return fault.Conflict("repository %q already exists", req.Key).With("field", "key")
+			}
+			return err
+		}
+		return tx.InsertAudit(ctx, s.audit(ctx, caller, "repo.create", req.Key, now, map[string]any{
+			"type": req.Type, "format": req.Format, "upstreamUrl": req.UpstreamURL, "members": req.Members,
+		}))
+	})
+	if err != nil {
+		return Repo{}, err
+	}
+	return fromRow(row)
+}
+
+// checkMembers verifies that every member exists, has the same format and
+// does not lead back to key (no cycles through nested virtual repositories).
+func checkMembers(ctx context.Context, tx *meta.Tx, key, format string, members []string) error {
+	for i, m := range members {
+		field := fmt.Sprintf("members[%d]", i)
+		if m == key {
+			return fault.BadRequest(field, "a repository cannot be its own member")
+		}
+		r, err := tx.GetRepo(ctx, m)
+		if errors.Is(err, meta.ErrNotFound) {
+			return fault.BadRequest(field, "repository %q does not exist", m)
+		}
+		if err != nil {
+			return err
+		}
+		if r.Format != format {
+			return fault.BadRequest(field, "repository %q has format %s, not %s", m, r.Format, format)
+		}
+		if path, err := findCycle(ctx, tx, m, key, []string{key, m}); err != nil {
+			return err
+		} else if path != nil {
+			return fault.BadRequest(field, "cycle: %s", strings.Join(path, " -> "))
+		}
+	}
+	return nil
+}
+
+// findCycle walks the members of from, depth first, and returns the path when
+// it reaches target.
+func findCycle(ctx context.Context, tx *meta.Tx, from, target string, path []string) ([]string, error) {
+	r, err := tx.GetRepo(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range r.Members {
+		p := append(path[:len(path):len(path)], m)
+		if m == target {
+			return p, nil
+		}
+		if found, err := findCycle(ctx, tx, m, target, p); err != nil || found != nil {
+			return found, err
+		}
+	}
+	return nil, nil
+}
+
+// access loads a repository the caller needs role on. A repository the caller
+// cannot read answers not-found, so that its name does not leak.
+func (s *Service) access(ctx context.Context, q meta.Q, caller *auth.Principal, key string, role auth.Role) (meta.Repo, error) {
+	if !caller.Can(key, auth.RoleRead) {
+		return meta.Repo{}, fault.NotFound("repository %q not found", key)
+	}
+	r, err := q.GetRepo(ctx, key)
+	if errors.Is(err, meta.ErrNotFound) {
+		return meta.Repo{}, fault.NotFound("repository %q not found", key)
+	}
+	if err != nil {
+		return meta.Repo{}, err
+	}
+	if !caller.Can(key, role) {
+		return meta.Repo{}, fault.Forbidden("this needs the %s role on repository %q", role, key)
+	}
+	return r, nil
+}
+
+// Get returns a repository the caller can read.
+func (s *Service) Get(ctx context.Context, caller *auth.Principal, key string) (Repo, error) {
+	r, err := s.access(ctx, s.db.Q, caller, key, auth.RoleRead)
+	if err != nil {
+		return Repo{}, err
+	}
+	return fromRow(r)
+}
+
+// ListFilter narrows a listing. Empty fields do not filter.
+type ListFilter struct {
+	Type, Format string
+}
+
+// List returns the repositories the caller can read.
+func (s *Service) List(ctx context.Context, caller *auth.Principal, f ListFilter) ([]Repo, error) {
+	if f.Type != "" {
+		if err := validateType(f.Type); err != nil {
+			return nil, err
+		}
+	}
+	if f.Format != "" {
+		if err := validateFormat(f.Format); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := s.db.ListRepos(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Repo{}
+	for _, r := range rows {
+		if !caller.Can(r.Key, auth.RoleRead) || (f.Type != "" && r.Type != f.Type) || (f.Format != "" && r.Format != f.Format) {
+			continue
+		}
+		repo, err := fromRow(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, repo)
+	}
+	return out, nil
+}
+
+func (s *Service) audit(ctx context.Context, caller *auth.Principal, action, repo string, at time.Time, details map[string]any) meta.AuditRecord {
+	return meta.AuditRecord{
+		At: at, Actor: caller.Name(), Action: action, Resource: "repo/" + repo, Repo: repo,
+		RequestID: telemetry.RequestID(ctx), Details: details,
+	}
+}
+
+func fromRow(r meta.Repo) (Repo, error) {
+	settings, err := decodeSettings(r.Settings)
+	if err != nil {
+		return Repo{}, fmt.Errorf("repository %s: corrupt settings: %w", r.Key, err)
+	}
+	members := r.Members
+	if members == nil {
+		members = []string{}
+	}
+	return Repo{
+		Key: r.Key, Type: r.Type, Format: r.Format, Description: r.Description, UpstreamURL: r.UpstreamURL,
+		Members: members, Settings: settings, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}, nil
+}

@@ -1,0 +1,86 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Check reports whether one dependency answers.
+type Check func(ctx context.Context) error
+
+type checkResult struct {
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+func liveHandler(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
+
+// readyHandler runs every check concurrently with a deadline and answers 200
+// when all pass, 503 otherwise, with a per-dependency breakdown.
+func readyHandler(checks map[string]Check, timeout time.Duration) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		results := make(map[string]checkResult, len(checks))
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for name, check := range checks {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res := checkResult{Status: "ok"}
+				if err := check(ctx); err != nil {
+					res = checkResult{Status: "unavailable", Error: err.Error()}
+				}
+				mu.Lock()
+				results[name] = res
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		status, code := "ok", http.StatusOK
+		for _, res := range results {
+			if res.Status != "ok" {
+				status, code = "unavailable", http.StatusServiceUnavailable
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(code)
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "checks": results})
+	}
+}
+
+// dirCheck proves a directory is writable by creating, syncing and removing a
+// probe file in it: a full or read-only disk fails the check.
+func dirCheck(dir string) Check {
+	return func(ctx context.Context) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		f, err := os.CreateTemp(dir, ".ready-*")
+		if err != nil {
+			return fmt.Errorf("blob directory not writable: %w", err)
+		}
+		name := f.Name()
+		_, werr := f.Write([]byte("ok"))
+		serr := f.Sync()
+		cerr := f.Close()
+		rerr := os.Remove(name)
+		if err := errors.Join(werr, serr, cerr, rerr); err != nil {
+			return fmt.Errorf("blob directory %s: %w", filepath.Clean(dir), err)
+		}
+		return nil
+	}
+}

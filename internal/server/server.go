@@ -1,0 +1,170 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/artifortress/artifortress/internal/api"
+	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/config"
+	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/repo"
+	"github.com/artifortress/artifortress/internal/telemetry"
+)
+
+// Version is the release version, set at build time with
+// -ldflags "-X github.com/artifortress/artifortress/internal/server.Version=v1.2.3".
+var Version = "dev"
+
+// Server is one assembled node.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	db      *meta.DB
+	auth    *auth.Service
+	api     *api.API
+	handler http.Handler
+}
+
+// BlobDir is where blobs live under the data directory.
+func BlobDir(dataDir string) string { return filepath.Join(dataDir, "blobs") }
+
+// New opens the stores, migrates (unless disabled), bootstraps the first
+// administrator and builds the HTTP handler. Close releases what it opened.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data-dir: %w", err)
+	}
+	if err := os.MkdirAll(BlobDir(cfg.DataDir), 0o700); err != nil {
+		return nil, fmt.Errorf("data-dir: %w", err)
+	}
+	db, err := meta.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("database-url: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, db: db}
+	if err := s.init(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) init(ctx context.Context) error {
+	if s.cfg.AutoMigrate {
+		applied, err := s.db.Migrate(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		for _, m := range applied {
+			s.log.InfoContext(ctx, "migration applied", slog.Int("version", m.Version), slog.String("name", m.Name))
+		}
+	}
+	status, err := s.db.MigrationStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("migration status: %w", err)
+	}
+	for _, m := range status {
+		if !m.Applied {
+			return fmt.Errorf("migration %04d_%s is pending; run `artifortress migrate up` or start with --auto-migrate", m.Version, m.Name)
+		}
+	}
+	s.auth = auth.NewService(s.db, auth.Options{MaxTTL: s.cfg.MaxTokenTTL, BootstrapToken: s.cfg.BootstrapToken})
+	path, err := s.auth.Bootstrap(ctx, s.cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if path != "" {
+		s.log.InfoContext(ctx, "initial admin token written; read it, store it safely, then delete the file", slog.String("path", path))
+	}
+	s.api = api.New(api.Deps{
+		Auth: s.auth, Repos: repo.NewService(s.db), DB: s.db, Log: s.log, MaxBodyBytes: s.cfg.MaxRequestBytes,
+	})
+	metrics := telemetry.NewMetrics(Version, telemetry.Revision())
+	mux := http.NewServeMux()
+	s.api.Register(mux)
+	mux.HandleFunc("GET /health/live", liveHandler)
+	mux.HandleFunc("GET /health/ready", readyHandler(map[string]Check{
+		"metadata": s.db.Ping,
+		"blobs":    dirCheck(BlobDir(s.cfg.DataDir)),
+	}, 5*time.Second))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
+	s.handler = metrics.Middleware(s.log, mux)
+	return nil
+}
+
+// Handler is the node's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// API is the /v1 API (for tests that enumerate its routes).
+func (s *Server) API() *api.API { return s.api }
+
+// Auth is the token service.
+func (s *Server) Auth() *auth.Service { return s.auth }
+
+// DB is the metadata store.
+func (s *Server) DB() *meta.DB { return s.db }
+
+// Close releases the stores, flushing token usage first.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ferr := s.auth.Usage().Flush(ctx, s.db)
+	return errors.Join(ferr, s.db.Close())
+}
+
+// Serve listens on cfg.Listen and serves until ctx ends, then stops
+// accepting, lets in-flight requests finish within the shutdown timeout and
+// returns. ready, if not nil, receives the bound address once listening.
+func (s *Server) Serve(ctx context.Context, ready func(addr net.Addr)) error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	usageDone := make(chan struct{})
+	go func() {
+		defer close(usageDone)
+		s.auth.Usage().Run(bg, s.db, s.cfg.TokenUsageInterval, func(err error) {
+			s.log.WarnContext(bg, "flush token usage", slog.String("error", err.Error()))
+		})
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.InfoContext(ctx, "listening", slog.String("addr", ln.Addr().String()), slog.String("version", Version),
+		slog.String("metadata", string(s.db.Dialect())), slog.String("data_dir", s.cfg.DataDir))
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+	case <-ctx.Done():
+		s.log.InfoContext(ctx, "shutting down", slog.Duration("timeout", s.cfg.ShutdownTimeout))
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+		serveErr = srv.Shutdown(sctx)
+		cancel()
+	}
+	stopBG()
+	<-usageDone
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return serveErr
+}
