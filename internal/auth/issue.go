@@ -35,8 +35,9 @@ const MaxScopes = 64
 
 var subjectPattern = regexp.MustCompile(`^[A-Za-z0-9._@:+-]{1,128}$`)
 
-// ValidSubject reports whether s is an acceptable subject name.
-func ValidSubject(s string) bool { return subjectPattern.MatchString(s) }
+// ValidSubject reports whether s is an acceptable subject name. Subjects are
+// also URL path segments, so "." and ".." are refused.
+func ValidSubject(s string) bool { return subjectPattern.MatchString(s) && s != "." && s != ".." }
 
 // Issue mints a token for req.Subject. The caller must hold every scope it
 // grants; callers that are not global administrators may only issue tokens

@@ -15,7 +15,7 @@ func newMigrateCommand() *cobra.Command {
 		Use:   "migrate",
 		Short: "Apply or inspect database migrations",
 		Long: "Migrations are embedded in the binary, one ordered set per database (SQLite, PostgreSQL).\n" +
-			"It reads the same settings as serve (--database-url, --data-dir, ...).\n"+
+			"It reads the same settings as serve (--database-url, --data-dir, ...).\n" +
 			"`serve` applies them at start-up unless --auto-migrate=false; run them here to migrate ahead\n" +
 			"of a rollout. Several nodes migrating at once are serialized by the database.",
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,22 +20,19 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	if err == nil {
 		return 0
 	}
-	var ue usageError
-	switch {
-	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "error:", err)
-		return 2
-	default:
-		if code := admincli.ExitCode(err); code != 1 {
-			return code
-		}
-		fmt.Fprintln(stderr, "error:", err)
-		return 1
+	if strings.HasPrefix(cmd.CommandPath(), "artifortress admin") {
+		return admincli.ExitCode(err) // the admin tree prints its own errors
 	}
+	fmt.Fprintln(stderr, "error:", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
 }
 
 // usageError marks a mistake in how the command was invoked.

@@ -1,0 +1,163 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/artifortress/artifortress/internal/servertest"
+)
+
+// The callers of the authorization matrix. Each holds one thing on the
+// repository "target" (or nothing, or something elsewhere).
+var callers = []struct {
+	name  string
+	scope string // "" for anonymous
+}{
+	{"anonymous", ""},
+	{"norole", "repo:unrelated:read"},
+	{"reader", "repo:target:read"},
+	{"writer", "repo:target:write"},
+	{"promoter", "repo:target:promote"},
+	{"repoadmin", "repo:target:admin"},
+	{"otheradmin", "repo:other:admin"},
+	{"globaladmin", "admin"},
+}
+
+// want lists expected statuses in the order of callers.
+type want [8]int
+
+const (
+	s200 = http.StatusOK
+	s201 = http.StatusCreated
+	s204 = http.StatusNoContent
+	s401 = http.StatusUnauthorized
+	s403 = http.StatusForbidden
+	s404 = http.StatusNotFound
+)
+
+type matrixCase struct {
+	method, pattern string
+	path            string
+	// body builds the request body for a caller (nil: no body).
+	body func(caller string) any
+	// before prepares state for one request; after restores it.
+	before, after func(t *testing.T, env *servertest.Env)
+	want          want
+}
+
+func matrix() []matrixCase {
+	recreateTarget := func(t *testing.T, env *servertest.Env) {
+		if env.Do(t, "GET", "/v1/repos/target", env.AdminToken, nil).Status == http.StatusNotFound {
+			env.CreateRepo(t, "target", nil)
+		}
+	}
+	var victimID string
+	return []matrixCase{
+		{method: "GET", pattern: "/v1/auth/whoami", path: "/v1/auth/whoami",
+			want: want{s401, s200, s200, s200, s200, s200, s200, s200}},
+		{method: "POST", pattern: "/v1/auth/pats", path: "/v1/auth/pats",
+			body: func(c string) any {
+				return map[string]any{"subject": c, "scopes": []string{"repo:target:read"}, "ttlMinutes": 5}
+			},
+			want: want{s401, s403, s201, s201, s201, s201, s403, s201}},
+		{method: "POST", pattern: "/v1/auth/pats/revoke", path: "/v1/auth/pats/revoke",
+			before: func(t *testing.T, env *servertest.Env) {
+				r := env.Must(t, s201, "POST", "/v1/auth/pats", env.AdminToken, map[string]any{"subject": "victim", "scopes": []string{"repo:target:read"}})
+				var out struct{ TokenID string }
+				r.JSON(t, &out)
+				victimID = out.TokenID
+			},
+			body: func(string) any { return map[string]any{"tokenId": victimID} },
+			want: want{s401, s404, s404, s404, s404, s404, s404, s200}},
+		{method: "GET", pattern: "/v1/admin/auth/pats", path: "/v1/admin/auth/pats",
+			want: want{s401, s403, s403, s403, s403, s403, s403, s200}},
+		{method: "POST", pattern: "/v1/repos", path: "/v1/repos",
+			body: func(c string) any { return map[string]any{"key": "new-" + c, "type": "local", "format": "npm"} },
+			want: want{s401, s403, s403, s403, s403, s403, s403, s201}},
+		{method: "GET", pattern: "/v1/repos", path: "/v1/repos",
+			want: want{s401, s200, s200, s200, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/v1/repos/{key}", path: "/v1/repos/target",
+			want: want{s401, s404, s200, s200, s200, s200, s404, s200}},
+		{method: "PATCH", pattern: "/v1/repos/{key}", path: "/v1/repos/target",
+			body: func(c string) any { return map[string]any{"description": "by " + c} },
+			want: want{s401, s404, s403, s403, s403, s200, s404, s200}},
+		{method: "DELETE", pattern: "/v1/repos/{key}", path: "/v1/repos/target",
+			after: recreateTarget,
+			want:  want{s401, s404, s403, s403, s403, s204, s404, s204}},
+		{method: "GET", pattern: "/v1/repos/{key}/bindings", path: "/v1/repos/target/bindings",
+			want: want{s401, s404, s403, s403, s403, s200, s404, s200}},
+		{method: "PUT", pattern: "/v1/repos/{key}/bindings/{subject}", path: "/v1/repos/target/bindings/alice",
+			body: func(string) any { return map[string]any{"roles": []string{"read"}} },
+			want: want{s401, s404, s403, s403, s403, s200, s404, s200}},
+		{method: "DELETE", pattern: "/v1/repos/{key}/bindings/{subject}", path: "/v1/repos/target/bindings/alice",
+			before: func(t *testing.T, env *servertest.Env) {
+				env.Must(t, s200, "PUT", "/v1/repos/target/bindings/alice", env.AdminToken, map[string]any{"roles": []string{"write"}})
+			},
+			want: want{s401, s404, s403, s403, s403, s204, s404, s204}},
+		{method: "GET", pattern: "/v1/audit", path: "/v1/audit",
+			want: want{s401, s403, s403, s403, s403, s403, s403, s200}},
+		{method: "GET", pattern: "/v1/audit/export", path: "/v1/audit/export",
+			want: want{s401, s403, s403, s403, s403, s403, s403, s200}},
+		// Service endpoints answer everyone.
+		{method: "GET", pattern: "/health/live", path: "/health/live",
+			want: want{s200, s200, s200, s200, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/health/ready", path: "/health/ready",
+			want: want{s200, s200, s200, s200, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/metrics", path: "/metrics",
+			want: want{s200, s200, s200, s200, s200, s200, s200, s200}},
+	}
+}
+
+// TestAuthorizationMatrix sends every endpoint as every kind of caller and
+// checks the status, on SQLite and PostgreSQL. It also fails when the API
+// grows an endpoint the matrix does not list.
+func TestAuthorizationMatrix(t *testing.T) {
+	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		env := servertest.Start(t, b)
+		env.CreateRepo(t, "target", nil)
+		env.CreateRepo(t, "other", nil)
+		tokens := map[string]string{}
+		for _, c := range callers {
+			if c.scope != "" {
+				tokens[c.name] = env.Token(t, c.name, c.scope)
+			}
+		}
+		cases := matrix()
+		covered := map[string]bool{}
+		for _, mc := range cases {
+			covered[mc.method+" "+mc.pattern] = true
+		}
+		for _, r := range env.Server.API().Routes() {
+			if !covered[r.Method+" "+r.Pattern] {
+				t.Errorf("endpoint %s %s is not in the authorization matrix", r.Method, r.Pattern)
+			}
+		}
+		for _, mc := range cases {
+			for i, c := range callers {
+				t.Run(fmt.Sprintf("%s %s as %s", mc.method, mc.path, c.name), func(t *testing.T) {
+					if mc.before != nil {
+						mc.before(t, env)
+					}
+					var body any
+					if mc.body != nil {
+						body = mc.body(c.name)
+					}
+					r := env.Do(t, mc.method, mc.path, tokens[c.name], body)
+					if r.Status != mc.want[i] {
+						t.Errorf("status %d, want %d: %s", r.Status, mc.want[i], r.Body)
+					}
+					if r.Status == s401 && r.Header.Get("WWW-Authenticate") == "" {
+						t.Errorf("401 without WWW-Authenticate")
+					}
+					if r.Status >= 400 && r.ErrorCode() == "" {
+						t.Errorf("error without a code: %s", r.Body)
+					}
+					if mc.after != nil {
+						mc.after(t, env)
+					}
+				})
+			}
+		}
+	})
+}

@@ -1,0 +1,373 @@
+#!/usr/bin/env bash
+# scripts/test.sh — run the whole Artifortress test suite.
+#
+# Usage:
+#   scripts/test.sh                      # gofmt, vet, race tests of ./..., short fuzz pass
+#   scripts/test.sh [go test args...]    # args replace everything after `go test -race -count=1`,
+#                                        # e.g. scripts/test.sh -run Foo ./internal/meta/...
+#                                        # (vet is limited to the package paths given; no fuzz pass)
+#
+# Needs only Go. Missing dependencies (PostgreSQL, a C compiler for -race) are
+# installed from Debian packages. Outside CI a dependency that cannot be
+# installed is a warning and the suites needing it skip; with CI=true it is a
+# fatal error.
+#
+# Environment:
+#   ARTIFORTRESS_TEST_DATABASE_URL  use this PostgreSQL server (user must be able to
+#                                   CREATE DATABASE) instead of starting a throw-away one
+#   CI=true                         missing dependencies are fatal
+#   FUZZTIME                        duration of each fuzz target (default 10s)
+#   SKIP_FUZZ=1                     skip the fuzz pass
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+CI="${CI:-false}"
+is_ci() { [[ "$CI" == "true" || "$CI" == "1" ]]; }
+
+if [[ -t 1 ]]; then B=$'\e[1m' Y=$'\e[33m' R=$'\e[31m' N=$'\e[0m'; else B='' Y='' R='' N=''; fi
+section() { printf '\n%s==> %s%s\n' "$B" "$*" "$N"; }
+info() { printf '    %s\n' "$*"; }
+warn() { printf '%sWARNING:%s %s\n' "$Y" "$N" "$*" >&2; }
+die() {
+	printf '%sERROR:%s %s\n' "$R" "$N" "$*" >&2
+	exit 1
+}
+
+# missing_dep NAME HINT: a dependency is unavailable. Fatal in CI, a warning otherwise.
+missing_dep() {
+	if is_ci; then
+		die "$1 is required in CI but is not available and could not be installed. $2"
+	fi
+	warn "$1 is not available; tests needing it will be skipped. $2"
+}
+
+# ---------------------------------------------------------------------------
+# Package installation (Debian apt)
+# ---------------------------------------------------------------------------
+SUDO=()
+if [[ "$(id -u)" != 0 ]]; then
+	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		SUDO=(sudo -n)
+	else
+		SUDO=(false) # cannot install system packages
+	fi
+fi
+APT_UPDATED=0
+
+# apt_install PKG...: install Debian packages; returns non-zero on failure.
+apt_install() {
+	command -v apt-get >/dev/null 2>&1 || {
+		warn "apt-get not found; cannot install $*"
+		return 1
+	}
+	if [[ "${SUDO[0]:-}" == false ]]; then
+		warn "not root and no passwordless sudo; cannot install $*"
+		return 1
+	fi
+	info "installing Debian packages: $*"
+	if [[ "$APT_UPDATED" == 0 ]]; then
+		"${SUDO[@]}" apt-get update -qq || return 1
+		APT_UPDATED=1
+	fi
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" || return 1
+}
+
+# ---------------------------------------------------------------------------
+# Go toolchain and C compiler (needed by -race)
+# ---------------------------------------------------------------------------
+section "Toolchain"
+command -v go >/dev/null 2>&1 || die "go not found in PATH"
+info "$(go version)"
+
+RACE=(-race)
+if [[ "$(go env CGO_ENABLED)" != 1 ]] || ! command -v "$(go env CC)" >/dev/null 2>&1; then
+	if [[ "${CGO_ENABLED:-}" == 0 ]]; then
+		missing_dep "cgo (for the race detector)" "Unset CGO_ENABLED=0."
+		RACE=()
+	elif apt_install gcc libc6-dev && [[ "$(go env CGO_ENABLED)" == 1 ]]; then
+		info "C compiler installed"
+	else
+		missing_dep "A C compiler (for the race detector)" "Install gcc."
+		RACE=()
+	fi
+fi
+if [[ ${#RACE[@]} -gt 0 ]]; then
+	info "race detector: on ($(go env CC))"
+else
+	warn "race detector: off"
+fi
+
+# ---------------------------------------------------------------------------
+# PostgreSQL
+# ---------------------------------------------------------------------------
+PG_TMP=""
+PG_BIN=""
+PG_STARTED=0
+IN_TESTS=0 # set while tests run: the server log is shown if they fail
+
+# pg_as_owner CMD...: run CMD as the cluster owner (initdb refuses to run as root).
+pg_as_owner() {
+	if [[ "$(id -u)" == 0 ]]; then
+		(cd "$PG_TMP" && runuser -u postgres -- "$@")
+	else
+		(cd "$PG_TMP" && "$@")
+	fi
+}
+
+# find_pg: set PG_BIN to a directory with initdb and pg_ctl (PATH first, then
+# the newest /usr/lib/postgresql/*/bin).
+find_pg() {
+	local initdb pg_ctl dir
+	initdb="$(command -v initdb || true)"
+	pg_ctl="$(command -v pg_ctl || true)"
+	if [[ -n "$initdb" && -n "$pg_ctl" ]]; then
+		initdb="$(readlink -f "$initdb")"
+		pg_ctl="$(readlink -f "$pg_ctl")"
+		if [[ "$(dirname "$initdb")" == "$(dirname "$pg_ctl")" ]]; then
+			PG_BIN="$(dirname "$initdb")"
+			return 0
+		fi
+	fi
+	while IFS= read -r dir; do
+		if [[ -x "$dir/initdb" && -x "$dir/pg_ctl" ]]; then
+			PG_BIN="$dir"
+			return 0
+		fi
+	done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r)
+	return 1
+}
+
+# pg_stop_dir DIR: stop the cluster in DIR (if running) and delete DIR.
+pg_stop_dir() {
+	local dir="$1" bin
+	if [[ -f "$dir/data/postmaster.pid" ]]; then
+		bin="$(cat "$dir/bin" 2>/dev/null || echo "$PG_BIN")"
+		if [[ "$(id -u)" == 0 ]]; then
+			(cd "$dir" && runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -m immediate -w -t 30 stop) >/dev/null 2>&1 || true
+		else
+			"$bin/pg_ctl" -D "$dir/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+		fi
+	fi
+	rm -rf "$dir"
+}
+
+# reap_stale_clusters BASE: remove clusters left behind by runs that were
+# killed (SIGKILL, power loss) so repeated runs never accumulate servers.
+reap_stale_clusters() {
+	local dir pid
+	for dir in "$1"/artifortress-pg.*; do
+		[[ -d "$dir" && -f "$dir/owner.pid" ]] || continue
+		pid="$(cat "$dir/owner.pid" 2>/dev/null || true)"
+		# /proc check: kill -0 fails with EPERM for other users' live processes.
+		if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null && [[ ! -d "/proc/$pid" ]]; then
+			info "removing stale test cluster $dir (owner $pid is gone)"
+			pg_stop_dir "$dir"
+		fi
+	done
+}
+
+CHILD="" # process group of the command started by run()
+
+# run CMD...: run a long command in its own process group and wait for it, so
+# that a signal to this script is handled at once and cleanup() can stop the
+# whole tree (go test, test binaries, fuzz workers).
+run() {
+	local rc=0
+	setsid "$@" &
+	CHILD=$!
+	wait "$CHILD" || rc=$?
+	CHILD=""
+	return "$rc"
+}
+
+cleanup() {
+	local rc=$? _
+	trap - EXIT INT TERM
+	if [[ -n "$CHILD" ]]; then
+		kill -TERM -- "-$CHILD" 2>/dev/null || true
+		for _ in $(seq 1 20); do
+			kill -0 -- "-$CHILD" 2>/dev/null || break
+			sleep 0.5
+		done
+		kill -KILL -- "-$CHILD" 2>/dev/null || true
+	fi
+	if [[ -n "$PG_TMP" ]]; then
+		if [[ "$rc" != 0 && "$IN_TESTS" == 1 && -s "$PG_TMP/postgres.log" ]]; then
+			section "PostgreSQL server log (last 30 lines, run failed)"
+			tail -n 30 "$PG_TMP/postgres.log" || true
+		fi
+		section "Stopping throw-away PostgreSQL"
+		pg_stop_dir "$PG_TMP"
+		info "stopped, removed $PG_TMP"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_pg() {
+	local base port attempt
+	if [[ "$(id -u)" == 0 ]] && ! id -u postgres >/dev/null 2>&1; then
+		info "creating system user postgres"
+		useradd --system --user-group --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin postgres
+	fi
+
+	base="${TMPDIR:-/tmp}"
+	if [[ "$(id -u)" == 0 ]] && ! runuser -u postgres -- test -w "$base" -a -x "$base"; then
+		base=/tmp # the postgres user must be able to reach the directory
+	fi
+	reap_stale_clusters "$base"
+	PG_TMP="$(mktemp -d "$base/artifortress-pg.XXXXXXXX")"
+	echo "$$" >"$PG_TMP/owner.pid"
+	echo "$PG_BIN" >"$PG_TMP/bin"
+	mkdir "$PG_TMP/data"
+	[[ "$(id -u)" == 0 ]] && chown -R postgres:postgres "$PG_TMP"
+
+	info "initdb ($PG_BIN) in $PG_TMP"
+	pg_as_owner "$PG_BIN/initdb" -D "$PG_TMP/data" -U postgres -A trust -E UTF8 \
+		--no-locale --no-sync >"$PG_TMP/initdb.log" 2>&1 ||
+		{
+			cat "$PG_TMP/initdb.log" >&2
+			return 1
+		}
+	cat >>"$PG_TMP/data/postgresql.conf" <<-EOF
+		# --- artifortress scripts/test.sh: throw-away cluster, speed over durability ---
+		listen_addresses = '127.0.0.1'
+		unix_socket_directories = '$PG_TMP'
+		max_connections = 300
+		fsync = off
+		synchronous_commit = off
+		full_page_writes = off
+		wal_level = minimal
+		max_wal_senders = 0
+		checkpoint_timeout = 1h
+		max_wal_size = 4GB
+		log_min_messages = warning
+		log_min_error_statement = panic
+	EOF
+
+	# Pick a random port that nothing listens on; retry if we lose a race.
+	for attempt in 1 2 3 4 5 6 7 8; do
+		port=$((15000 + RANDOM % 17000))
+		if (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
+			continue # in use
+		fi
+		if pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/postgres.log" \
+			-o "-p $port" -w -t 60 start >"$PG_TMP/pg_ctl.log" 2>&1; then
+			PG_STARTED=1
+			break
+		fi
+		info "could not start on port $port (attempt $attempt), retrying"
+	done
+	if [[ "$PG_STARTED" != 1 ]]; then
+		cat "$PG_TMP/pg_ctl.log" "$PG_TMP/postgres.log" >&2 2>/dev/null || true
+		return 1
+	fi
+	if [[ -x "$PG_BIN/pg_isready" ]]; then
+		"$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -t 30 || return 1
+	fi
+	export ARTIFORTRESS_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+	info "$("$PG_BIN/postgres" --version) listening on 127.0.0.1:$port"
+}
+
+section "PostgreSQL"
+if [[ -n "${ARTIFORTRESS_TEST_DATABASE_URL:-}" ]]; then
+	info "using ARTIFORTRESS_TEST_DATABASE_URL=$(sed -E 's#//([^:@/]*):[^@/]*@#//\1:***@#' <<<"$ARTIFORTRESS_TEST_DATABASE_URL")"
+else
+	if ! find_pg; then
+		info "initdb/pg_ctl not found; installing PostgreSQL"
+		apt_install postgresql || true
+		find_pg || true
+	fi
+	if [[ -z "$PG_BIN" ]]; then
+		missing_dep "PostgreSQL" "Install the Debian package 'postgresql' or set ARTIFORTRESS_TEST_DATABASE_URL."
+	elif ! start_pg; then
+		missing_dep "PostgreSQL" "Starting a throw-away cluster with $PG_BIN failed (see output above)."
+	fi
+fi
+
+# ---------------------------------------------------------------------------
+# Additional test dependencies — HOOKS FOR LATER SUITES
+#
+# Follow the PostgreSQL pattern for each external dependency:
+#   1. if the user supplied it (env var such as ARTIFORTRESS_TEST_S3_URL), use it;
+#   2. else find it (PATH, well-known dirs), install it if missing
+#      (apt_install / `go install pkg@version` / `npm install -g pkg@version`);
+#   3. start throw-away instances on free 127.0.0.1 ports with state under a
+#      mktemp dir, stop/remove them from cleanup();
+#   4. export the env var the Go tests read; if unavailable call
+#      `missing_dep NAME HINT` (fatal in CI, warning + skipped tests otherwise).
+# Pin versions so CI is reproducible.
+#
+# Example (not yet enabled):
+#   section "versitygw (S3)"
+#   if [[ -z "${ARTIFORTRESS_TEST_S3_URL:-}" ]]; then
+#       command -v versitygw >/dev/null || GOBIN="$ROOT/.cache/bin" go install github.com/versity/versitygw/cmd/versitygw@vX.Y.Z || true
+#       ... start, export ARTIFORTRESS_TEST_S3_URL=http://127.0.0.1:$port ...
+#   fi
+#   section "npm client"
+#   command -v npm >/dev/null || apt_install npm || missing_dep npm "Install Node.js/npm."
+# ---------------------------------------------------------------------------
+
+# ---------------------------------------------------------------------------
+# Static checks
+# ---------------------------------------------------------------------------
+# Package patterns among the arguments (./x, ../x, ., module paths) scope go vet.
+VET_PKGS=()
+for arg in "$@"; do
+	case "$arg" in
+	. | ./* | ../* | github.com/artifortress/artifortress*) VET_PKGS+=("$arg") ;;
+	esac
+done
+[[ ${#VET_PKGS[@]} -eq 0 ]] && VET_PKGS=(./...)
+
+section "gofmt"
+unformatted="$(gofmt -l .)"
+if [[ -n "$unformatted" ]]; then
+	printf '%s\n' "$unformatted" >&2
+	die "the files above are not gofmt-formatted; run: gofmt -w <files>"
+fi
+info "ok"
+
+section "go vet ${VET_PKGS[*]}"
+go vet "${VET_PKGS[@]}"
+info "ok"
+
+# ---------------------------------------------------------------------------
+# Tests
+# ---------------------------------------------------------------------------
+if [[ $# -gt 0 ]]; then
+	TEST_ARGS=("$@")
+else
+	TEST_ARGS=(-timeout 60m ./...)
+fi
+section "go test ${RACE[*]} -count=1 ${TEST_ARGS[*]}"
+IN_TESTS=1
+run go test "${RACE[@]}" -count=1 "${TEST_ARGS[@]}"
+IN_TESTS=0
+
+# ---------------------------------------------------------------------------
+# Fuzzing (short pass over every Fuzz target)
+# ---------------------------------------------------------------------------
+if [[ $# -gt 0 || "${SKIP_FUZZ:-0}" == 1 ]]; then
+	section "Fuzz: skipped ($([[ $# -gt 0 ]] && echo "arguments given" || echo "SKIP_FUZZ=1"))"
+else
+	section "Fuzz (${FUZZTIME:-10s} per target)"
+	fuzz_count=0
+	while IFS=: read -r file name; do
+		pkg="./$(dirname "${file#./}")"
+		info "$pkg $name"
+		run go test -run '^$' -fuzz "^${name}\$" -fuzztime "${FUZZTIME:-10s}" "$pkg" </dev/null
+		fuzz_count=$((fuzz_count + 1))
+	done < <(grep -rEo --include='*_test.go' --exclude-dir=.git --exclude-dir=vendor \
+		--exclude-dir=testdata --exclude-dir=node_modules \
+		'^func Fuzz[A-Za-z0-9_]*\(' . 2>/dev/null |
+		sed -E 's/:func (Fuzz[A-Za-z0-9_]*)\($/:\1/' | sort -u)
+	info "$fuzz_count fuzz target(s) run"
+fi
+
+section "All tests passed"
