@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -108,7 +109,7 @@ func (a *API) exportAudit(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	enc := json.NewEncoder(w)
 	rc := http.NewResponseController(w)
 	n := 0
-	return a.db.EachAudit(r.Context(), f, func(rec meta.AuditRecord) error {
+	err = a.db.EachAudit(r.Context(), f, func(rec meta.AuditRecord) error {
 		if err := enc.Encode(toAuditJSON(rec)); err != nil {
 			return err
 		}
@@ -117,6 +118,13 @@ func (a *API) exportAudit(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		}
 		return nil
 	})
+	if err != nil && n > 0 {
+		// The status line is already sent: all that is left is to cut the
+		// stream short, which the client sees as a truncated body.
+		a.log.ErrorContext(r.Context(), "audit export interrupted", slog.Int("records", n), slog.String("error", err.Error()))
+		return nil
+	}
+	return err
 }
 
 func encodeCursor(id int64) string {
