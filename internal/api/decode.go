@@ -10,6 +10,15 @@ import (
 	"github.com/artifortress/artifortress/internal/fault"
 )
 
+// decodeOptionalJSON is decodeJSON for bodies whose fields are all
+// optional: an empty body leaves dst as it is.
+func (a *API) decodeOptionalJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return a.decodeJSON(w, r, dst)
+}
+
 // decodeJSON reads one JSON object from the body into dst: at most
 // a.maxBodyBytes (413 beyond), no unknown fields, nothing after the object.
 // Every failure is a 400 that names the field where one is known.

@@ -39,6 +39,8 @@ const (
 type matrixCase struct {
 	method, pattern string
 	path            string
+	// pathFn, when set, builds the path after before ran (session ids).
+	pathFn func() string
 	// body builds the request body for a caller (nil: no body).
 	body func(caller string) any
 	// before prepares state for one request; after restores it.
@@ -52,7 +54,29 @@ func matrix() []matrixCase {
 			env.CreateRepo(t, "target", nil)
 		}
 	}
-	var victimID string
+	var victimID, sessionID string
+	sessionPath := func(rest string) func() string {
+		return func() string { return "/v1/repos/target/uploads/" + sessionID + rest }
+	}
+	newSession := func(parts int, complete bool) func(t *testing.T, env *servertest.Env) {
+		return func(t *testing.T, env *servertest.Env) {
+			var s struct{ UploadID string }
+			env.Must(t, s201, "POST", "/v1/repos/target/uploads", env.AdminToken, map[string]any{}).JSON(t, &s)
+			sessionID = s.UploadID
+			for i := 1; i <= parts; i++ {
+				env.Must(t, s200, "PUT", fmt.Sprintf("/v1/repos/target/uploads/%s/parts/%d", sessionID, i), env.AdminToken, "part")
+			}
+			if complete {
+				env.Must(t, s200, "POST", "/v1/repos/target/uploads/"+sessionID+"/complete", env.AdminToken, nil)
+			}
+		}
+	}
+	const matrixBlob = "matrix blob"
+	blobPath := "/v1/repos/target/blobs/" + digestOf([]byte(matrixBlob))
+	putMatrixBlob := func(t *testing.T, env *servertest.Env) {
+		env.Must(t, s201, "PUT", "/v1/repos/target/blobs", env.AdminToken, matrixBlob)
+	}
+	writers := want{s401, s404, s403, s200, s403, s200, s404, s200}
 	return []matrixCase{
 		{method: "GET", pattern: "/v1/auth/whoami", path: "/v1/auth/whoami",
 			want: want{s401, s200, s200, s200, s200, s200, s200, s200}},
@@ -99,6 +123,34 @@ func matrix() []matrixCase {
 			want: want{s401, s403, s403, s403, s403, s403, s403, s200}},
 		{method: "GET", pattern: "/v1/audit/export", path: "/v1/audit/export",
 			want: want{s401, s403, s403, s403, s403, s403, s403, s200}},
+		{method: "POST", pattern: "/v1/repos/{key}/uploads", path: "/v1/repos/target/uploads",
+			body: func(string) any { return map[string]any{} },
+			want: want{s401, s404, s403, s201, s403, s201, s404, s201}},
+		{method: "GET", pattern: "/v1/repos/{key}/uploads/{id}", pathFn: sessionPath(""),
+			before: newSession(1, false), want: writers},
+		{method: "PUT", pattern: "/v1/repos/{key}/uploads/{id}/parts/{n}", pathFn: sessionPath("/parts/1"),
+			before: newSession(0, false), body: func(string) any { return "bytes" }, want: writers},
+		{method: "POST", pattern: "/v1/repos/{key}/uploads/{id}/parts/{n}/url", pathFn: sessionPath("/parts/1/url"),
+			before: newSession(0, false), want: writers},
+		{method: "POST", pattern: "/v1/repos/{key}/uploads/{id}/complete", pathFn: sessionPath("/complete"),
+			before: newSession(1, false), want: writers},
+		{method: "POST", pattern: "/v1/repos/{key}/uploads/{id}/commit", pathFn: sessionPath("/commit"),
+			before: newSession(1, true), want: writers},
+		{method: "POST", pattern: "/v1/repos/{key}/uploads/{id}/abort", pathFn: sessionPath("/abort"),
+			before: newSession(1, false), want: writers},
+		// A direct part URL is authorized by its signature alone: a token
+		// does not replace a valid signature.
+		{method: "PUT", pattern: "/v1/uploads/{id}/parts/{n}/direct",
+			pathFn: func() string { return "/v1/uploads/" + sessionID + "/parts/1/direct?expires=9999999999&signature=00" },
+			before: newSession(0, false), body: func(string) any { return "bytes" },
+			want: want{s403, s403, s403, s403, s403, s403, s403, s403}},
+		{method: "PUT", pattern: "/v1/repos/{key}/blobs", path: "/v1/repos/target/blobs",
+			body: func(c string) any { return "blob by " + c },
+			want: want{s401, s404, s403, s201, s403, s201, s404, s201}},
+		{method: "GET", pattern: "/v1/repos/{key}/blobs/{digest}", path: blobPath, before: putMatrixBlob,
+			want: want{s401, s404, s200, s200, s200, s200, s404, s200}},
+		{method: "HEAD", pattern: "/v1/repos/{key}/blobs/{digest}", path: blobPath, before: putMatrixBlob,
+			want: want{s401, s404, s200, s200, s200, s200, s404, s200}},
 		// Service endpoints answer everyone.
 		{method: "GET", pattern: "/health/live", path: "/health/live",
 			want: want{s200, s200, s200, s200, s200, s200, s200, s200}},
@@ -135,7 +187,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		for _, mc := range cases {
 			for i, c := range callers {
-				t.Run(fmt.Sprintf("%s %s as %s", mc.method, mc.path, c.name), func(t *testing.T) {
+				t.Run(fmt.Sprintf("%s %s as %s", mc.method, mc.pattern, c.name), func(t *testing.T) {
 					if mc.before != nil {
 						mc.before(t, env)
 					}
@@ -143,14 +195,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 					if mc.body != nil {
 						body = mc.body(c.name)
 					}
-					r := env.Do(t, mc.method, mc.path, tokens[c.name], body)
+					path := mc.path
+					if mc.pathFn != nil {
+						path = mc.pathFn()
+					}
+					r := env.Do(t, mc.method, path, tokens[c.name], body)
 					if r.Status != mc.want[i] {
 						t.Errorf("status %d, want %d: %s", r.Status, mc.want[i], r.Body)
 					}
 					if r.Status == s401 && r.Header.Get("WWW-Authenticate") == "" {
 						t.Errorf("401 without WWW-Authenticate")
 					}
-					if r.Status >= 400 && r.ErrorCode() == "" {
+					if r.Status >= 400 && mc.method != "HEAD" && r.ErrorCode() == "" {
 						t.Errorf("error without a code: %s", r.Body)
 					}
 					if mc.after != nil {

@@ -43,7 +43,7 @@ func randomString(n int) string {
 // splitToken parses afp_<id>_<secret>; ok is false for anything else.
 func splitToken(token string) (id, secret string, ok bool) {
 	rest, ok := strings.CutPrefix(token, TokenPrefix)
-	if !ok || len(rest) != idLen+1+secretLen || rest[idLen] != '_' {
+	if !ok || len(rest) != idLen+1+secretLen || rest[idLen] != '_' || strings.ContainsAny(rest, "\r\n") { // base32 decoding skips \r and \n
 		return "", "", false
 	}
 	id, secret = rest[:idLen], rest[idLen+1:]

@@ -23,6 +23,17 @@ type Config struct {
 	OTLPEndpoint       string
 	ShutdownTimeout    time.Duration
 	TokenUsageInterval time.Duration
+
+	BlobStore         string
+	S3Endpoint        string
+	S3Region          string
+	S3AccessKey       string
+	S3SecretKey       string
+	S3PathStyle       bool
+	MaxBlobBytes      int64
+	MaxUploadSessions int
+	UploadSessionTTL  time.Duration
+	SweepInterval     time.Duration
 }
 
 // Defaults returns the configuration used when nothing is set: the embedded
@@ -37,6 +48,11 @@ func Defaults() Config {
 		LogLevel:           "info",
 		ShutdownTimeout:    30 * time.Second,
 		TokenUsageInterval: 30 * time.Second,
+		S3Region:           "us-east-1",
+		S3PathStyle:        true,
+		MaxUploadSessions:  64,
+		UploadSessionTTL:   24 * time.Hour,
+		SweepInterval:      time.Minute,
 	}
 }
 
@@ -77,6 +93,37 @@ func (c Config) Validate() error {
 	}
 	if c.TokenUsageInterval < time.Second {
 		return fmt.Errorf("token-usage-interval: must be at least 1s")
+	}
+	return c.validateBlobs()
+}
+
+func (c Config) validateBlobs() error {
+	switch {
+	case c.BlobStore == "":
+	case strings.HasPrefix(c.BlobStore, "s3://"):
+		u, err := url.Parse(c.BlobStore)
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("blob-store: want s3://bucket[/prefix], got %q", c.BlobStore)
+		}
+		if c.S3Endpoint != "" {
+			if e, err := url.Parse(c.S3Endpoint); err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" {
+				return fmt.Errorf("s3-endpoint: %q is not an absolute http(s) URL", c.S3Endpoint)
+			}
+		}
+	default:
+		return fmt.Errorf("blob-store: want empty (files under the data directory) or s3://bucket[/prefix], got %q", c.BlobStore)
+	}
+	if c.MaxBlobBytes < 0 {
+		return fmt.Errorf("max-blob-bytes: must not be negative (0 means no limit)")
+	}
+	if c.MaxUploadSessions < 1 {
+		return fmt.Errorf("max-upload-sessions: must be at least 1")
+	}
+	if c.UploadSessionTTL < time.Minute {
+		return fmt.Errorf("upload-session-ttl: must be at least 1m")
+	}
+	if c.SweepInterval < time.Second {
+		return fmt.Errorf("sweep-interval: must be at least 1s")
 	}
 	return nil
 }

@@ -46,6 +46,16 @@ func settings(c *Config) []setting {
 		{name: "otlp-endpoint", help: "OTLP/HTTP trace collector (host:port or URL); empty turns tracing off", value: (*stringValue)(&c.OTLPEndpoint)},
 		{name: "shutdown-timeout", help: "how long to let in-flight requests finish on SIGTERM", value: (*durationValue)(&c.ShutdownTimeout)},
 		{name: "token-usage-interval", help: "how often token last-use times are written to the database", value: (*durationValue)(&c.TokenUsageInterval)},
+		{name: "blob-store", help: "where blobs live: empty for files under <data-dir>/blobs, or s3://bucket[/prefix]", value: (*stringValue)(&c.BlobStore)},
+		{name: "s3-endpoint", help: "S3 endpoint URL (empty: AWS for the region)", value: (*stringValue)(&c.S3Endpoint)},
+		{name: "s3-region", help: "S3 region", value: (*stringValue)(&c.S3Region)},
+		{name: "s3-access-key", help: "S3 access key id", value: (*stringValue)(&c.S3AccessKey)},
+		{name: "s3-secret-key", help: "S3 secret access key (environment or file only)", secret: true, value: (*stringValue)(&c.S3SecretKey)},
+		{name: "s3-path-style", help: "address buckets as path segments (most self-hosted S3 servers) rather than host names", value: (*boolValue)(&c.S3PathStyle)},
+		{name: "max-blob-bytes", help: "largest blob accepted, unless a repository sets its own (0: no limit)", value: (*int64Value)(&c.MaxBlobBytes)},
+		{name: "max-upload-sessions", help: "unfinished upload sessions allowed per repository, unless it sets its own", value: (*intValue)(&c.MaxUploadSessions)},
+		{name: "upload-session-ttl", help: "how long an upload session may stay unfinished before the sweeper expires it", value: (*durationValue)(&c.UploadSessionTTL)},
+		{name: "sweep-interval", help: "how often expired upload sessions and staging debris are cleaned", value: (*durationValue)(&c.SweepInterval)},
 	}
 }
 
@@ -94,3 +104,16 @@ func (v *int64Value) Set(s string) error {
 	return nil
 }
 func (v *int64Value) Type() string { return "int" }
+
+type intValue int
+
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("want a whole number")
+	}
+	*v = intValue(n)
+	return nil
+}
+func (v *intValue) Type() string { return "int" }

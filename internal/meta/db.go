@@ -112,7 +112,7 @@ func sqliteDSN(path string) string {
 		v.Add("_pragma", p)
 	}
 	v.Set("_txlock", "immediate")
-	return "file:" + path + "?" + v.Encode()
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode() // SQLite decodes %XX; a raw #, ? or % would change the path
 }
 
 // Dialect reports which engine the store runs on.

@@ -35,6 +35,25 @@ const MaxMembers = 64
 type Settings struct {
 	// AnonymousRead lets callers without credentials read the repository.
 	AnonymousRead bool `json:"anonymousRead"`
+	// MaxBlobBytes bounds one blob uploaded to the repository (0: the
+	// server's --max-blob-bytes).
+	MaxBlobBytes int64 `json:"maxBlobBytes"`
+	// MaxUploadSessions bounds the repository's unfinished upload sessions
+	// (0: the server's --max-upload-sessions).
+	MaxUploadSessions int `json:"maxUploadSessions"`
+	// RedirectDownloads answers blob downloads with a redirect to a
+	// short-lived pre-signed URL when the blob store offers one (S3).
+	RedirectDownloads bool `json:"redirectDownloads"`
+}
+
+func (s Settings) validate() error {
+	if s.MaxBlobBytes < 0 {
+		return fault.BadRequest("settings.maxBlobBytes", "must not be negative")
+	}
+	if s.MaxUploadSessions < 0 {
+		return fault.BadRequest("settings.maxUploadSessions", "must not be negative")
+	}
+	return nil
 }
 
 // Repo is a repository as callers see it.

@@ -55,6 +55,9 @@ func (s *Service) Create(ctx context.Context, caller *auth.Principal, req Create
 	if err := validateShape(req.Type, req.UpstreamURL, req.Members); err != nil {
 		return Repo{}, err
 	}
+	if err := req.Settings.validate(); err != nil {
+		return Repo{}, err
+	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	row := meta.Repo{
 		Key: req.Key, Type: req.Type, Format: req.Format, Description: req.Description,
@@ -125,6 +128,16 @@ func findCycle(ctx context.Context, tx *meta.Tx, from, target string, path []str
 		}
 	}
 	return nil, nil
+}
+
+// Access loads a repository the caller needs role on, for services that act
+// inside repositories (uploads, downloads, packages).
+func (s *Service) Access(ctx context.Context, caller *auth.Principal, key string, role auth.Role) (Repo, error) {
+	r, err := s.access(ctx, s.db.Q, caller, key, role)
+	if err != nil {
+		return Repo{}, err
+	}
+	return fromRow(r)
 }
 
 // access loads a repository the caller needs role on. A repository the caller

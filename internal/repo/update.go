@@ -87,7 +87,7 @@ func mergeSettings(stored string, patch json.RawMessage) (Settings, error) {
 	if err := dec.Decode(&s); err != nil {
 		return Settings{}, fault.BadRequest("settings", "%v", err)
 	}
-	return s, nil
+	return s, s.validate()
 }
 
 // Delete removes a repository. Needs the admin role on it. A repository that

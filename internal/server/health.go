@@ -3,11 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 )
@@ -59,28 +55,5 @@ func readyHandler(checks map[string]Check, timeout time.Duration) http.HandlerFu
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(code)
 		_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "checks": results})
-	}
-}
-
-// dirCheck proves a directory is writable by creating, syncing and removing a
-// probe file in it: a full or read-only disk fails the check.
-func dirCheck(dir string) Check {
-	return func(ctx context.Context) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		f, err := os.CreateTemp(dir, ".ready-*")
-		if err != nil {
-			return fmt.Errorf("blob directory not writable: %w", err)
-		}
-		name := f.Name()
-		_, werr := f.Write([]byte("ok"))
-		serr := f.Sync()
-		cerr := f.Close()
-		rerr := os.Remove(name)
-		if err := errors.Join(werr, serr, cerr, rerr); err != nil {
-			return fmt.Errorf("blob directory %s: %w", filepath.Clean(dir), err)
-		}
-		return nil
 	}
 }

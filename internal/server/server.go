@@ -9,16 +9,20 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/artifortress/artifortress/internal/api"
 	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/config"
 	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/publicurl"
 	"github.com/artifortress/artifortress/internal/repo"
 	"github.com/artifortress/artifortress/internal/telemetry"
+	"github.com/artifortress/artifortress/internal/transfer"
 )
 
 // Version is the release version, set at build time with
@@ -27,12 +31,17 @@ var Version = "dev"
 
 // Server is one assembled node.
 type Server struct {
-	cfg     config.Config
-	log     *slog.Logger
-	db      *meta.DB
-	auth    *auth.Service
-	api     *api.API
-	handler http.Handler
+	cfg   config.Config
+	log   *slog.Logger
+	db    *meta.DB
+	auth  *auth.Service
+	repos *repo.Service
+	store blob.Store
+	// transfer runs uploads and downloads; checksums fills lazy checksums.
+	transfer  *transfer.Service
+	checksums *transfer.Checksummer
+	api       *api.API
+	handler   http.Handler
 }
 
 // BlobDir is where blobs live under the data directory.
@@ -86,8 +95,11 @@ func (s *Server) init(ctx context.Context) error {
 	if path != "" {
 		s.log.InfoContext(ctx, "initial admin token written; read it, store it safely, then delete the file", slog.String("path", path))
 	}
+	if err := s.initTransfer(ctx); err != nil {
+		return err
+	}
 	s.api = api.New(api.Deps{
-		Auth: s.auth, Repos: repo.NewService(s.db), DB: s.db, Log: s.log, MaxBodyBytes: s.cfg.MaxRequestBytes,
+		Auth: s.auth, Repos: s.repos, Transfer: s.transfer, DB: s.db, Log: s.log, MaxBodyBytes: s.cfg.MaxRequestBytes,
 	})
 	metrics := telemetry.NewMetrics(Version, telemetry.Revision())
 	mux := http.NewServeMux()
@@ -95,10 +107,10 @@ func (s *Server) init(ctx context.Context) error {
 	mux.HandleFunc("GET /health/live", liveHandler)
 	mux.HandleFunc("GET /health/ready", readyHandler(map[string]Check{
 		"metadata": s.db.Ping,
-		"blobs":    dirCheck(BlobDir(s.cfg.DataDir)),
+		"blobs":    s.store.Ping,
 	}, 5*time.Second))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
-	s.handler = metrics.Middleware(s.log, mux)
+	s.handler = metrics.Middleware(s.log, publicurl.Resolver{Configured: s.cfg.PublicURL}.Middleware(mux))
 	return nil
 }
 
@@ -138,13 +150,14 @@ func (s *Server) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
-	usageDone := make(chan struct{})
-	go func() {
-		defer close(usageDone)
+	var background sync.WaitGroup
+	background.Go(func() {
 		s.auth.Usage().Run(bg, s.db, s.cfg.TokenUsageInterval, func(err error) {
 			s.log.WarnContext(bg, "flush token usage", slog.String("error", err.Error()))
 		})
-	}()
+	})
+	background.Go(func() { s.checksums.Run(bg, time.Minute) })
+	background.Go(func() { s.sweepLoop(bg) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.log.InfoContext(ctx, "listening", slog.String("addr", ln.Addr().String()), slog.String("version", Version),
@@ -162,7 +175,7 @@ func (s *Server) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 		cancel()
 	}
 	stopBG()
-	<-usageDone
+	background.Wait()
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		serveErr = nil
 	}

@@ -87,3 +87,4 @@ END;
 $$;
 CREATE TRIGGER audit_no_update BEFORE UPDATE OR DELETE ON audit
 	FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();

@@ -1,0 +1,132 @@
+package meta
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Blob is a stored blob's record.
+type Blob struct {
+	Digest    string
+	Size      int64
+	MD5       string // "" until computed
+	SHA1      string
+	SHA512    string
+	CreatedAt time.Time
+}
+
+// BlobLink is a blob as visible in one repository.
+type BlobLink struct {
+	Blob
+	Repo     string
+	LinkedBy string
+	LinkedAt time.Time
+}
+
+// InsertBlob records a blob unless it is already recorded. It reports whether
+// it inserted.
+func (q Q) InsertBlob(ctx context.Context, b Blob) (bool, error) {
+	res, err := q.exec(ctx, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+		b.Digest, b.Size, Micros(b.CreatedAt))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// GetBlob returns a blob's record, ErrNotFound if none.
+func (q Q) GetBlob(ctx context.Context, digest string) (Blob, error) {
+	var b Blob
+	var md5, sha1, sha512 sql.NullString
+	var created int64
+	err := q.queryRow(ctx, "SELECT digest, size, md5, sha1, sha512, created_at FROM blobs WHERE digest = ?", digest).
+		Scan(&b.Digest, &b.Size, &md5, &sha1, &sha512, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Blob{}, ErrNotFound
+	}
+	if err != nil {
+		return Blob{}, err
+	}
+	b.MD5, b.SHA1, b.SHA512, b.CreatedAt = md5.String, sha1.String, sha512.String, FromMicros(created)
+	return b, nil
+}
+
+// SetChecksums stores a blob's lazily computed checksums.
+func (q Q) SetChecksums(ctx context.Context, digest, md5, sha1, sha512 string) error {
+	_, err := q.exec(ctx, "UPDATE blobs SET md5 = ?, sha1 = ?, sha512 = ? WHERE digest = ?", md5, sha1, sha512, digest)
+	return err
+}
+
+// BlobsMissingChecksums lists up to limit digests whose checksums are not computed yet.
+func (q Q) BlobsMissingChecksums(ctx context.Context, limit int) ([]string, error) {
+	rows, err := q.query(ctx, "SELECT digest FROM blobs WHERE sha512 IS NULL ORDER BY created_at LIMIT ?", limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// LinkBlob makes a recorded blob visible in a repository, unless it already
+// is. It reports whether it linked.
+func (q Q) LinkBlob(ctx context.Context, repo, digest, by string, at time.Time) (bool, error) {
+	res, err := q.exec(ctx, "INSERT INTO repo_blobs (repo_key, digest, created_by, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (repo_key, digest) DO NOTHING",
+		repo, digest, by, Micros(at))
+	if isForeignKeyViolation(err) {
+		return false, ErrNotFound
+	}
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// GetBlobLink returns blob digest as visible in repo, ErrNotFound when it is
+// not linked there (even if it is stored for another repository).
+func (q Q) GetBlobLink(ctx context.Context, repo, digest string) (BlobLink, error) {
+	var l BlobLink
+	var md5, sha1, sha512 sql.NullString
+	var created, linked int64
+	err := q.queryRow(ctx, `SELECT b.digest, b.size, b.md5, b.sha1, b.sha512, b.created_at, l.repo_key, l.created_by, l.created_at
+		FROM repo_blobs l JOIN blobs b ON b.digest = l.digest WHERE l.repo_key = ? AND l.digest = ?`, repo, digest).
+		Scan(&l.Digest, &l.Size, &md5, &sha1, &sha512, &created, &l.Repo, &l.LinkedBy, &linked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return BlobLink{}, ErrNotFound
+	}
+	if err != nil {
+		return BlobLink{}, err
+	}
+	l.MD5, l.SHA1, l.SHA512 = md5.String, sha1.String, sha512.String
+	l.CreatedAt, l.LinkedAt = FromMicros(created), FromMicros(linked)
+	return l, nil
+}
+
+// ReposLinking lists the repositories in which digest is visible.
+func (q Q) ReposLinking(ctx context.Context, digest string) ([]string, error) {
+	rows, err := q.query(ctx, "SELECT repo_key FROM repo_blobs WHERE digest = ? ORDER BY repo_key", digest)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,285 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/blob"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/meta"
+)
+
+// Complete assembles the received parts, in order, into one staged object,
+// computing its SHA-256 and length in the same pass (role write). Parts must
+// be numbered 1..N without gaps. A session with no parts whose expected
+// digest the caller can read elsewhere completes by linking, without bytes.
+func (s *Service) Complete(ctx context.Context, caller *auth.Principal, repoKey, id string) (Session, error) {
+	u, err := s.session(ctx, caller, repoKey, id)
+	if err != nil {
+		return Session{}, err
+	}
+	if u.State == StateCompleted {
+		return s.describe(ctx, caller, u) // completing twice changes nothing
+	}
+	if u.State != StateOpen {
+		return Session{}, stateConflict(u, "complete")
+	}
+	if !s.opt.Now().Before(u.ExpiresAt) {
+		u.State = StateExpired
+		return Session{}, stateConflict(u, "complete")
+	}
+	if ok, err := s.transition(ctx, meta.UploadChange{ID: id, From: []string{StateOpen}, To: StateAssembling}); err != nil || !ok {
+		return Session{}, s.lostRace(ctx, id, "complete", err)
+	}
+	digest, size, linked, err := s.assemble(ctx, caller, u)
+	if err != nil {
+		// Back to open: the client may fix its parts and complete again.
+		msg := err.Error()
+		if _, terr := s.transition(context.WithoutCancel(ctx), meta.UploadChange{ID: id, From: []string{StateAssembling}, To: StateOpen, Error: &msg}); terr != nil {
+			s.opt.Log.ErrorContext(ctx, "reopen upload after failed assembly", slog.String("upload", id), slog.String("error", terr.Error()))
+		}
+		return Session{}, err
+	}
+	ok, err := s.transition(ctx, meta.UploadChange{ID: id, From: []string{StateAssembling}, To: StateCompleted,
+		Digest: &digest, Size: &size, Linked: &linked, Error: new(string)})
+	if err != nil || !ok {
+		return Session{}, s.lostRace(ctx, id, "complete", err)
+	}
+	if err := s.store.DeleteStaged(ctx, sessionPrefix(id)+"part-"); err != nil {
+		s.opt.Log.WarnContext(ctx, "delete assembled parts", slog.String("upload", id), slog.String("error", err.Error()))
+	}
+	u, err = s.db.GetUpload(ctx, id)
+	if err != nil {
+		return Session{}, err
+	}
+	return s.describe(ctx, caller, u)
+}
+
+// assemble streams parts 1..N into the staged object "assembled".
+func (s *Service) assemble(ctx context.Context, caller *auth.Principal, u meta.Upload) (digest string, size int64, linked bool, err error) {
+	parts, err := s.parts(ctx, u.ID)
+	if err != nil {
+		return "", 0, false, err
+	}
+	if len(parts) == 0 && u.ExpectedDigest != "" {
+		ok, err := s.readableAnywhere(ctx, caller, u.ExpectedDigest)
+		if err != nil {
+			return "", 0, false, err
+		}
+		if ok {
+			b, err := s.db.GetBlob(ctx, u.ExpectedDigest)
+			if err != nil {
+				return "", 0, false, err
+			}
+			return b.Digest, b.Size, true, nil
+		}
+	}
+	var missing []int
+	for i, p := range parts {
+		for want := len(missing) + i + 1; want < p.Number; want++ {
+			missing = append(missing, want)
+		}
+	}
+	if len(missing) > 0 {
+		return "", 0, false, fault.Coded(fault.KindBadRequest, "upload_parts_missing",
+			"parts %v are missing; parts must be numbered 1..N without gaps", missing).With("missing", missing)
+	}
+	r, err := s.repos.Access(ctx, caller, u.Repo, auth.RoleWrite)
+	if err != nil {
+		return "", 0, false, err
+	}
+	max := s.maxBlobBytes(r)
+	sums, err := blob.Ingest(ctx, s.store, assembledName(u.ID), &partsReader{ctx: ctx, store: s.store, id: u.ID, parts: parts},
+		blob.Expect{Size: -1, MaxSize: max})
+	if errors.Is(err, blob.ErrTooLarge) {
+		return "", 0, false, tooLarge(max)
+	}
+	if err != nil {
+		return "", 0, false, fmt.Errorf("assemble upload %s: %w", u.ID, err)
+	}
+	return string(sums.Digest), sums.Size, false, nil
+}
+
+// partsReader reads the staged parts one after another, opening each only
+// when the previous one is exhausted.
+type partsReader struct {
+	ctx   context.Context
+	store blob.Store
+	id    string
+	parts []Part
+	cur   io.ReadCloser
+}
+
+func (p *partsReader) Read(b []byte) (int, error) {
+	for {
+		if p.cur == nil {
+			if len(p.parts) == 0 {
+				return 0, io.EOF
+			}
+			rc, err := p.store.OpenStaged(p.ctx, partName(p.id, p.parts[0].Number))
+			if err != nil {
+				return 0, fmt.Errorf("part %d: %w", p.parts[0].Number, err)
+			}
+			p.cur, p.parts = rc, p.parts[1:]
+		}
+		n, err := p.cur.Read(b)
+		if err == io.EOF {
+			p.cur.Close()
+			p.cur = nil
+			if n > 0 {
+				return n, nil
+			}
+			continue
+		}
+		return n, err
+	}
+}
+
+// Commit verifies the assembled object against the expected digest and
+// length, promotes it to a blob and links it into the repository (role
+// write). A mismatch aborts the session: 409 upload_verification_failed with
+// the expected and actual values, and nothing becomes visible. Committing a
+// committed session answers the same result again.
+func (s *Service) Commit(ctx context.Context, caller *auth.Principal, repoKey, id string) (Session, error) {
+	u, err := s.session(ctx, caller, repoKey, id)
+	if err != nil {
+		return Session{}, err
+	}
+	if u.State == StateCommitted {
+		return s.describe(ctx, caller, u)
+	}
+	if u.State != StateCompleted {
+		return Session{}, stateConflict(u, "commit")
+	}
+	if verr := verify(u); verr != nil {
+		msg := verr.Error()
+		if ok, err := s.transition(ctx, meta.UploadChange{ID: id, From: []string{StateCompleted}, To: StateAborted, Error: &msg}); err != nil || !ok {
+			return Session{}, s.lostRace(ctx, id, "commit", err)
+		}
+		s.discard(ctx, id)
+		return Session{}, fault.Coded(fault.KindConflict, "upload_verification_failed",
+			"the uploaded bytes do not match: %s; the session is aborted", msg).
+			With("field", verr.Field).With("expected", verr.Expected).With("actual", verr.Actual)
+	}
+	if !u.Linked {
+		if err := s.store.Promote(ctx, assembledName(id), blob.Digest(u.Digest)); err != nil {
+			return Session{}, fmt.Errorf("promote upload %s: %w", id, err)
+		}
+	}
+	created, err := s.link(ctx, caller, repoKey, u.Digest, *u.Size, &meta.UploadChange{ID: id, From: []string{StateCompleted}, To: StateCommitted})
+	if err != nil {
+		return Session{}, err
+	}
+	s.discard(ctx, id)
+	if created && s.opt.OnBlobCommited != nil {
+		s.opt.OnBlobCommited(blob.Digest(u.Digest))
+	}
+	u, err = s.db.GetUpload(ctx, id)
+	if err != nil {
+		return Session{}, err
+	}
+	return s.describe(ctx, caller, u)
+}
+
+func verify(u meta.Upload) *blob.VerificationError {
+	if u.ExpectedLength != nil && u.Size != nil && *u.ExpectedLength != *u.Size {
+		return &blob.VerificationError{Field: "length", Expected: fmt.Sprint(*u.ExpectedLength), Actual: fmt.Sprint(*u.Size)}
+	}
+	if u.ExpectedDigest != "" && u.ExpectedDigest != u.Digest {
+		return &blob.VerificationError{Field: "digest", Expected: u.ExpectedDigest, Actual: u.Digest}
+	}
+	return nil
+}
+
+// Abort discards a session and its bytes (role write). Aborting an aborted
+// session answers the same again; a committed one cannot be aborted.
+func (s *Service) Abort(ctx context.Context, caller *auth.Principal, repoKey, id string) (Session, error) {
+	u, err := s.session(ctx, caller, repoKey, id)
+	if err != nil {
+		return Session{}, err
+	}
+	if u.State == StateAborted {
+		return s.describe(ctx, caller, u)
+	}
+	msg := "aborted by " + caller.Name()
+	ok, err := s.transition(ctx, meta.UploadChange{ID: id, From: []string{StateOpen, StateCompleted}, To: StateAborted, Error: &msg})
+	if err != nil || !ok {
+		return Session{}, s.lostRace(ctx, id, "abort", err)
+	}
+	s.discard(ctx, id)
+	u, err = s.db.GetUpload(ctx, id)
+	if err != nil {
+		return Session{}, err
+	}
+	return s.describe(ctx, caller, u)
+}
+
+// link records blob digest and makes it visible in repoKey, with the session
+// change (if any) and the audit record, in one transaction. It reports
+// whether the blob was new to the store.
+func (s *Service) link(ctx context.Context, caller *auth.Principal, repoKey, digest string, size int64, change *meta.UploadChange) (bool, error) {
+	var created bool
+	now := s.opt.Now().UTC()
+	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
+		if change != nil {
+			change.At = now
+			ok, err := tx.TransitionUpload(ctx, *change)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errLostRace
+			}
+		}
+		var err error
+		if created, err = tx.InsertBlob(ctx, meta.Blob{Digest: digest, Size: size, CreatedAt: now}); err != nil {
+			return err
+		}
+		linked, err := tx.LinkBlob(ctx, repoKey, digest, caller.Name(), now)
+		if err != nil {
+			return err
+		}
+		details := map[string]any{"digest": digest, "length": size, "newBlob": created, "newLink": linked}
+		if change != nil {
+			details["upload"] = change.ID
+		}
+		return tx.InsertAudit(ctx, meta.AuditRecord{
+			At: now, Actor: caller.Name(), Action: "blob.commit", Resource: "repo/" + repoKey + "/blobs/" + digest,
+			Repo: repoKey, RequestID: requestID(ctx), Details: details,
+		})
+	})
+	if errors.Is(err, errLostRace) {
+		return false, s.lostRace(ctx, change.ID, "commit", nil)
+	}
+	return created, err
+}
+
+var errLostRace = errors.New("lost race")
+
+func (s *Service) transition(ctx context.Context, c meta.UploadChange) (bool, error) {
+	c.At = s.opt.Now().UTC()
+	return s.db.TransitionUpload(ctx, c)
+}
+
+// lostRace explains a failed compare-and-set by the state the session is in now.
+func (s *Service) lostRace(ctx context.Context, id, action string, err error) error {
+	if err != nil {
+		return err
+	}
+	u, gerr := s.db.GetUpload(ctx, id)
+	if gerr != nil {
+		return gerr
+	}
+	return stateConflict(u, action)
+}
+
+// discard removes a session's staged objects; failures are left to the sweeper.
+func (s *Service) discard(ctx context.Context, id string) {
+	if err := s.store.DeleteStaged(context.WithoutCancel(ctx), sessionPrefix(id)); err != nil {
+		s.opt.Log.WarnContext(ctx, "discard upload staging", slog.String("upload", id), slog.String("error", err.Error()))
+	}
+}

@@ -1,0 +1,54 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/blob"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/telemetry"
+)
+
+// PutBlob stores a whole blob from one request body (role write): hashed
+// while it streams, verified against expect, promoted (dedupe: an existing
+// blob is kept and the duplicate dropped) and linked into the repository.
+func (s *Service) PutBlob(ctx context.Context, caller *auth.Principal, repoKey string, body io.Reader, expect blob.Expect) (meta.Blob, error) {
+	r, err := s.writable(ctx, caller, repoKey)
+	if err != nil {
+		return meta.Blob{}, err
+	}
+	expect.MaxSize = s.maxBlobBytes(r)
+	if expect.MaxSize > 0 && expect.Size > expect.MaxSize {
+		return meta.Blob{}, tooLarge(expect.MaxSize)
+	}
+	name := "oneshot/" + randomHex(16)
+	sums, err := blob.Ingest(ctx, s.store, name, body, expect)
+	if err != nil {
+		var verr *blob.VerificationError
+		switch {
+		case errors.As(err, &verr):
+			return meta.Blob{}, fault.Coded(fault.KindConflict, "upload_verification_failed", "the uploaded bytes do not match: %s", verr.Error()).
+				With("field", verr.Field).With("expected", verr.Expected).With("actual", verr.Actual)
+		case errors.Is(err, blob.ErrTooLarge):
+			return meta.Blob{}, tooLarge(expect.MaxSize)
+		}
+		return meta.Blob{}, err
+	}
+	if err := s.store.Promote(ctx, name, sums.Digest); err != nil {
+		_ = s.store.DeleteStaged(context.WithoutCancel(ctx), name)
+		return meta.Blob{}, err
+	}
+	created, err := s.link(ctx, caller, repoKey, string(sums.Digest), sums.Size, nil)
+	if err != nil {
+		return meta.Blob{}, err
+	}
+	if created && s.opt.OnBlobCommited != nil {
+		s.opt.OnBlobCommited(sums.Digest)
+	}
+	return s.db.GetBlob(ctx, string(sums.Digest))
+}
+
+func requestID(ctx context.Context) string { return telemetry.RequestID(ctx) }

@@ -1,0 +1,200 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/blob"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/repo"
+)
+
+// Session is an upload session as clients see it.
+type Session struct {
+	meta.Upload
+	Parts       []Part
+	PartSize    int64
+	MaxPartSize int64
+	MaxParts    int
+	// Linkable: the expected digest is already stored and readable by the
+	// caller, so commit may link it without bytes.
+	Linkable bool
+}
+
+// Part is one received part.
+type Part struct {
+	Number int
+	Size   int64
+	ETag   string
+}
+
+// CreateRequest opens a session.
+type CreateRequest struct {
+	ExpectedDigest string // "" when unknown
+	ExpectedLength *int64
+}
+
+// Create opens a session in a local repository (role write).
+func (s *Service) Create(ctx context.Context, caller *auth.Principal, repoKey string, req CreateRequest) (Session, error) {
+	r, err := s.writable(ctx, caller, repoKey)
+	if err != nil {
+		return Session{}, err
+	}
+	if req.ExpectedDigest != "" {
+		if _, err := blob.ParseDigest(req.ExpectedDigest); err != nil {
+			return Session{}, fault.BadRequest("expectedDigest", "%v", err)
+		}
+	}
+	if l := req.ExpectedLength; l != nil {
+		if *l < 0 {
+			return Session{}, fault.BadRequest("expectedLength", "must not be negative")
+		}
+		if max := s.maxBlobBytes(r); max > 0 && *l > max {
+			return Session{}, tooLarge(max)
+		}
+	}
+	now := s.opt.Now().UTC().Truncate(time.Microsecond)
+	u := meta.Upload{
+		ID: newID(), Repo: repoKey, State: StateOpen, ExpectedDigest: req.ExpectedDigest, ExpectedLength: req.ExpectedLength,
+		CreatedBy: caller.Name(), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.opt.SessionTTL),
+	}
+	maxSessions := s.opt.MaxSessions
+	if r.Settings.MaxUploadSessions > 0 {
+		maxSessions = r.Settings.MaxUploadSessions
+	}
+	err = s.db.Tx(ctx, func(tx *meta.Tx) error {
+		if err := tx.LockRepo(ctx, repoKey); err != nil {
+			return err
+		}
+		n, err := tx.CountUploads(ctx, repoKey, unfinished)
+		if err != nil {
+			return err
+		}
+		if n >= maxSessions {
+			return fault.Coded(fault.KindTooManyRequests, "too_many_upload_sessions",
+				"repository %q has %d unfinished upload sessions (limit %d); finish or abort some first", repoKey, n, maxSessions).
+				With("limit", maxSessions)
+		}
+		return tx.InsertUpload(ctx, u)
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	return s.describe(ctx, caller, u)
+}
+
+// Get returns a session with the parts received so far (role write).
+func (s *Service) Get(ctx context.Context, caller *auth.Principal, repoKey, id string) (Session, error) {
+	u, err := s.session(ctx, caller, repoKey, id)
+	if err != nil {
+		return Session{}, err
+	}
+	return s.describe(ctx, caller, u)
+}
+
+func (s *Service) describe(ctx context.Context, caller *auth.Principal, u meta.Upload) (Session, error) {
+	sess := Session{Upload: u, Parts: []Part{}, PartSize: s.opt.PartSize, MaxPartSize: s.opt.MaxPartSize, MaxParts: s.opt.MaxParts}
+	if u.State == StateOpen || u.State == StateAssembling {
+		parts, err := s.parts(ctx, u.ID)
+		if err != nil {
+			return Session{}, err
+		}
+		sess.Parts = parts
+	}
+	if u.ExpectedDigest != "" && u.State == StateOpen {
+		ok, err := s.readableAnywhere(ctx, caller, u.ExpectedDigest)
+		if err != nil {
+			return Session{}, err
+		}
+		sess.Linkable = ok
+	}
+	return sess, nil
+}
+
+// parts lists received parts, ordered by number, from the store itself: it
+// is the truth about which bytes arrived, whichever way they came.
+func (s *Service) parts(ctx context.Context, id string) ([]Part, error) {
+	prefix := sessionPrefix(id) + "part-"
+	out := []Part{}
+	err := s.store.ListStaged(ctx, prefix, func(i blob.Info) error {
+		n, err := strconv.Atoi(strings.TrimPrefix(i.Name, prefix))
+		if err != nil {
+			return nil
+		}
+		out = append(out, Part{Number: n, Size: i.Size, ETag: i.ETag})
+		return nil
+	})
+	sort.Slice(out, func(a, b int) bool { return out[a].Number < out[b].Number })
+	return out, err
+}
+
+// readableAnywhere reports whether caller can read digest in some
+// repository: the condition for linking it without uploading the bytes.
+func (s *Service) readableAnywhere(ctx context.Context, caller *auth.Principal, digest string) (bool, error) {
+	repos, err := s.db.ReposLinking(ctx, digest)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range repos {
+		if caller.Can(r, auth.RoleRead) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// writable checks role write on a local repository.
+func (s *Service) writable(ctx context.Context, caller *auth.Principal, repoKey string) (repo.Repo, error) {
+	r, err := s.repos.Access(ctx, caller, repoKey, auth.RoleWrite)
+	if err != nil {
+		return repo.Repo{}, err
+	}
+	if r.Type != repo.TypeLocal {
+		return repo.Repo{}, fault.Coded(fault.KindConflict, "repository_not_local",
+			"repository %q is %s; uploads go to local repositories", repoKey, r.Type)
+	}
+	return r, nil
+}
+
+// session loads a session of repoKey the caller may write to.
+func (s *Service) session(ctx context.Context, caller *auth.Principal, repoKey, id string) (meta.Upload, error) {
+	if _, err := s.writable(ctx, caller, repoKey); err != nil {
+		return meta.Upload{}, err
+	}
+	u, err := s.db.GetUpload(ctx, id)
+	if errors.Is(err, meta.ErrNotFound) || (err == nil && u.Repo != repoKey) {
+		return meta.Upload{}, fault.Coded(fault.KindNotFound, "upload_not_found", "upload session %q not found in repository %q", id, repoKey)
+	}
+	return u, err
+}
+
+func (s *Service) maxBlobBytes(r repo.Repo) int64 {
+	if r.Settings.MaxBlobBytes > 0 {
+		return r.Settings.MaxBlobBytes
+	}
+	return s.opt.MaxBlobBytes
+}
+
+func tooLarge(max int64) error {
+	return fault.Coded(fault.KindTooLarge, "blob_too_large", "the blob exceeds this repository's limit of %d bytes", max).With("limit", max)
+}
+
+func stateConflict(u meta.Upload, action string) error {
+	if u.State == StateExpired {
+		return fault.Coded(fault.KindConflict, "upload_expired", "upload session %s expired at %s; start a new one", u.ID, u.ExpiresAt.Format(time.RFC3339)).
+			With("state", u.State)
+	}
+	return fault.Coded(fault.KindConflict, "upload_state_conflict", "cannot %s: upload session %s is %s", action, u.ID, u.State).
+		With("state", u.State)
+}
+
+func newID() string {
+	return fmt.Sprintf("up_%s", randomHex(12))
+}
