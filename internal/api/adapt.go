@@ -45,15 +45,17 @@ func (a *API) adapt(h func(w http.ResponseWriter, r *http.Request) error) http.H
 }
 
 var kindStatus = map[fault.Kind]int{
-	fault.KindBadRequest:       http.StatusBadRequest,
-	fault.KindUnauthorized:     http.StatusUnauthorized,
-	fault.KindForbidden:        http.StatusForbidden,
-	fault.KindNotFound:         http.StatusNotFound,
-	fault.KindConflict:         http.StatusConflict,
-	fault.KindTooLarge:         http.StatusRequestEntityTooLarge,
-	fault.KindUnsupportedMedia: http.StatusUnsupportedMediaType,
-	fault.KindTooManyRequests:  http.StatusTooManyRequests,
-	fault.KindUnavailable:      http.StatusServiceUnavailable,
+	fault.KindBadRequest:          http.StatusBadRequest,
+	fault.KindUnauthorized:        http.StatusUnauthorized,
+	fault.KindForbidden:           http.StatusForbidden,
+	fault.KindNotFound:            http.StatusNotFound,
+	fault.KindConflict:            http.StatusConflict,
+	fault.KindTooLarge:            http.StatusRequestEntityTooLarge,
+	fault.KindUnsupportedMedia:    http.StatusUnsupportedMediaType,
+	fault.KindTooManyRequests:     http.StatusTooManyRequests,
+	fault.KindUnavailable:         http.StatusServiceUnavailable,
+	fault.KindPreconditionFailed:  http.StatusPreconditionFailed,
+	fault.KindRangeNotSatisfiable: http.StatusRequestedRangeNotSatisfiable,
 }
 
 type errorBody struct {

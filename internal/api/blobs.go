@@ -12,6 +12,7 @@ import (
 	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/httprange"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/transfer"
 )
@@ -79,26 +80,40 @@ func expectedDigest(r *http.Request) (blob.Digest, error) {
 	return d, nil
 }
 
-// getBlob serves a blob with ranges and conditional requests. HEAD is
-// answered from metadata alone.
+// getBlob serves a blob with ranges (RFC 9110: single, suffix, open-ended,
+// multiple) and conditional requests. HEAD is answered from metadata alone.
+// From the filesystem store the bytes go out through sendfile; from an
+// object store a range becomes exactly that ranged read.
 func (a *API) getBlob(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	dl, err := a.transfer.Lookup(r.Context(), p, r.PathValue("key"), r.PathValue("digest"))
 	if err != nil {
 		return err
 	}
+	etag := `"` + dl.Digest + `"`
+	modified := dl.LinkedAt.Truncate(time.Second)
 	h := w.Header()
-	h.Set("ETag", `"`+dl.Digest+`"`)
-	h.Set("Content-Type", "application/octet-stream")
+	h.Set("ETag", etag)
+	h.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
 	h.Set("Cache-Control", "private, max-age=31536000, immutable")
 	h.Set("X-Checksum-Sha256", strings.TrimPrefix(dl.Digest, blob.SHA256Prefix))
 	h.Set("Accept-Ranges", "bytes")
-	modified := dl.LinkedAt.Truncate(time.Second)
-	if r.Method == http.MethodHead {
-		h.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
-		if etagMatches(r.Header.Get("If-None-Match"), dl.Digest) {
-			w.WriteHeader(http.StatusNotModified)
-			return nil
+	decision, useRanges := httprange.Evaluate(r, etag, modified)
+	switch decision {
+	case httprange.NotModified:
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	case httprange.PreconditionFailed:
+		return fault.Coded(fault.KindPreconditionFailed, "precondition_failed", "the blob does not match the request's preconditions")
+	}
+	var ranges []httprange.Range
+	if useRanges && r.Method == http.MethodGet {
+		if ranges, err = httprange.Parse(r.Header.Get("Range"), dl.Size); errors.Is(err, httprange.ErrUnsatisfiable) {
+			h.Set("Content-Range", "bytes */"+strconv.FormatInt(dl.Size, 10))
+			return fault.Coded(fault.KindRangeNotSatisfiable, "range_not_satisfiable", "no requested range lies within the blob's %d bytes", dl.Size)
 		}
+	}
+	if r.Method == http.MethodHead {
+		h.Set("Content-Type", "application/octet-stream")
 		h.Set("Content-Length", strconv.FormatInt(dl.Size, 10))
 		w.WriteHeader(http.StatusOK)
 		return nil
@@ -109,39 +124,18 @@ func (a *API) getBlob(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 		if err != nil {
 			return err
 		}
-		h.Del("Content-Type")
 		http.Redirect(w, r, u, http.StatusTemporaryRedirect)
 		return nil
 	}
-	if fo, ok := store.(blob.FileOpener); ok {
-		f, err := fo.OpenFile(r.Context(), blob.Digest(dl.Digest))
-		if err != nil {
-			return missingBytes(err, dl.Digest)
-		}
-		defer f.Close()
-		http.ServeContent(w, r, "", modified, f)
-		return nil
-	}
-	rs := blob.NewReadSeeker(r.Context(), store, blob.Digest(dl.Digest), dl.Size)
-	defer rs.Close()
-	http.ServeContent(w, r, "", modified, rs)
-	return nil
+	src := blobSource{store: store, digest: blob.Digest(dl.Digest)}
+	defer src.close()
+	return serveRanges(w, r, src, dl.Size, ranges)
 }
 
 // missingBytes: metadata says the blob exists but the store has no bytes.
-func missingBytes(err error, digest string) error {
+func missingBytes(err error, digest blob.Digest) error {
 	if errors.Is(err, blob.ErrNotFound) {
 		return fault.Unavailable("blob %s is recorded but its bytes are missing from the blob store; run a verify", digest)
 	}
 	return err
-}
-
-func etagMatches(header, digest string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == "*" || t == `"`+digest+`"` {
-			return true
-		}
-	}
-	return false
 }

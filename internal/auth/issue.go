@@ -44,6 +44,9 @@ func ValidSubject(s string) bool { return subjectPattern.MatchString(s) && s != 
 // for their own subject (otherwise they could borrow another subject's role
 // bindings). The token row and its audit record commit together.
 func (s *Service) Issue(ctx context.Context, caller *Principal, req IssueRequest) (Issued, error) {
+	if !caller.Authenticated() {
+		return Issued{}, fault.Unauthorized("authentication required")
+	}
 	if !ValidSubject(req.Subject) {
 		return Issued{}, fault.BadRequest("subject", "must be 1-128 characters of [A-Za-z0-9._@:+-]")
 	}
@@ -99,6 +102,9 @@ func (s *Service) Issue(ctx context.Context, caller *Principal, req IssueRequest
 // global administrators any token. It returns 1 when a live token was
 // revoked, 0 when it already was.
 func (s *Service) Revoke(ctx context.Context, caller *Principal, tokenID string) (int64, error) {
+	if !caller.Authenticated() {
+		return 0, fault.Unauthorized("authentication required")
+	}
 	t, err := s.db.GetToken(ctx, tokenID)
 	if errors.Is(err, meta.ErrNotFound) {
 		return 0, fault.NotFound("token %q not found", tokenID)
@@ -126,6 +132,9 @@ func (s *Service) Revoke(ctx context.Context, caller *Principal, tokenID string)
 // RevokeSubject revokes every live token of subject. Callers may revoke their
 // own subject's tokens; global administrators anyone's.
 func (s *Service) RevokeSubject(ctx context.Context, caller *Principal, subject string) (int64, error) {
+	if !caller.Authenticated() {
+		return 0, fault.Unauthorized("authentication required")
+	}
 	if !ValidSubject(subject) {
 		return 0, fault.BadRequest("subject", "must be 1-128 characters of [A-Za-z0-9._@:+-]")
 	}

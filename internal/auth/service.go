@@ -34,6 +34,9 @@ type Options struct {
 
 // NewService returns a token service over db.
 func NewService(db *meta.DB, opt Options) *Service {
+	if opt.MaxTTL <= 0 {
+		opt.MaxTTL = 365 * 24 * time.Hour
+	}
 	s := &Service{db: db, maxTTL: opt.MaxTTL, usage: NewUsageTracker(), now: opt.Now}
 	if s.now == nil {
 		s.now = time.Now

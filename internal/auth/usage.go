@@ -51,6 +51,9 @@ func (u *UsageTracker) Flush(ctx context.Context, db *meta.DB) error {
 // Run flushes every interval until ctx ends, then flushes once more with a
 // fresh short deadline so a graceful shutdown loses nothing.
 func (u *UsageTracker) Run(ctx context.Context, db *meta.DB, interval time.Duration, onErr func(error)) {
+	if onErr == nil {
+		onErr = func(error) {}
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

@@ -21,6 +21,8 @@ const (
 	KindUnsupportedMedia
 	KindTooManyRequests
 	KindUnavailable
+	KindPreconditionFailed
+	KindRangeNotSatisfiable
 )
 
 // Error is a domain error. Code is stable and machine readable ("bad_request",

@@ -12,14 +12,17 @@ type Binding struct {
 	Roles   []string // sorted
 }
 
-// PutBinding replaces the roles a subject holds on a repository. ErrNotFound
-// when the repository does not exist.
-func (q Q) PutBinding(ctx context.Context, b Binding, at time.Time) error {
-	if _, err := q.exec(ctx, "DELETE FROM role_bindings WHERE repo_key = ? AND subject = ?", b.Repo, b.Subject); err != nil {
+// PutBinding replaces the roles a subject holds on a repository, in the
+// transaction t. ErrNotFound when the repository does not exist.
+func (t *Tx) PutBinding(ctx context.Context, b Binding, at time.Time) error {
+	if _, err := t.exec(ctx, "DELETE FROM role_bindings WHERE repo_key = ? AND subject = ?", b.Repo, b.Subject); err != nil {
+		return err
+	}
+	if _, err := t.GetRepo(ctx, b.Repo); err != nil {
 		return err
 	}
 	for _, role := range b.Roles {
-		_, err := q.exec(ctx, "INSERT INTO role_bindings (repo_key, subject, role, created_at) VALUES (?, ?, ?, ?)",
+		_, err := t.exec(ctx, "INSERT INTO role_bindings (repo_key, subject, role, created_at) VALUES (?, ?, ?, ?)",
 			b.Repo, b.Subject, role, Micros(at))
 		if isForeignKeyViolation(err) {
 			return ErrNotFound

@@ -65,8 +65,9 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]Migration, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.exec(ctx, createMigrationsTable); err != nil {
-		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	exists, err := db.migrationsTableExists(ctx)
+	if err != nil || !exists {
+		return all, err // nothing applied yet
 	}
 	rows, err := db.query(ctx, "SELECT version, applied_at FROM schema_migrations")
 	if err != nil {
@@ -91,6 +92,18 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]Migration, error) {
 		}
 	}
 	return all, nil
+}
+
+// migrationsTableExists looks the table up without creating it, so that
+// reading the status never races a concurrent first Migrate.
+func (db *DB) migrationsTableExists(ctx context.Context) (bool, error) {
+	q := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+	if db.d == Postgres {
+		q = "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'"
+	}
+	var n int
+	err := db.queryRow(ctx, q).Scan(&n)
+	return n > 0, err
 }
 
 // Migrate applies every pending migration in one transaction, so a failure

@@ -25,8 +25,9 @@ const repoColumns = "key, type, format, description, upstream_url, settings, cre
 
 // InsertRepo stores a new repository and its members. ErrExists when the key
 // is taken; ErrNotFound when a member does not exist.
-func (q Q) InsertRepo(ctx context.Context, r Repo) error {
-	_, err := q.exec(ctx, "INSERT INTO repos ("+repoColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+// It runs several statements: call it on a *Tx.
+func (t *Tx) InsertRepo(ctx context.Context, r Repo) error {
+	_, err := t.exec(ctx, "INSERT INTO repos ("+repoColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		r.Key, r.Type, r.Format, r.Description, r.UpstreamURL, r.Settings, Micros(r.CreatedAt), Micros(r.UpdatedAt))
 	if isUniqueViolation(err) {
 		return ErrExists
@@ -34,13 +35,13 @@ func (q Q) InsertRepo(ctx context.Context, r Repo) error {
 	if err != nil {
 		return err
 	}
-	return q.insertMembers(ctx, r.Key, r.Members)
+	return t.insertMembers(ctx, r.Key, r.Members)
 }
 
 // UpdateRepo replaces the mutable fields of a repository (description,
 // upstream, settings, members). ErrNotFound when it does not exist.
-func (q Q) UpdateRepo(ctx context.Context, r Repo) error {
-	res, err := q.exec(ctx, "UPDATE repos SET description = ?, upstream_url = ?, settings = ?, updated_at = ? WHERE key = ?",
+func (t *Tx) UpdateRepo(ctx context.Context, r Repo) error {
+	res, err := t.exec(ctx, "UPDATE repos SET description = ?, upstream_url = ?, settings = ?, updated_at = ? WHERE key = ?",
 		r.Description, r.UpstreamURL, r.Settings, Micros(r.UpdatedAt), r.Key)
 	if err != nil {
 		return err
@@ -50,10 +51,10 @@ func (q Q) UpdateRepo(ctx context.Context, r Repo) error {
 	} else if n == 0 {
 		return ErrNotFound
 	}
-	if _, err := q.exec(ctx, "DELETE FROM repo_members WHERE repo_key = ?", r.Key); err != nil {
+	if _, err := t.exec(ctx, "DELETE FROM repo_members WHERE repo_key = ?", r.Key); err != nil {
 		return err
 	}
-	return q.insertMembers(ctx, r.Key, r.Members)
+	return t.insertMembers(ctx, r.Key, r.Members)
 }
 
 func (q Q) insertMembers(ctx context.Context, key string, members []string) error {
@@ -161,11 +162,11 @@ func (q Q) VirtualParents(ctx context.Context, key string) ([]string, error) {
 // DeleteRepo removes a repository, its members list and its bindings. It first
 // removes the repository from every virtual repository that lists it (callers
 // decide whether that is allowed). ErrNotFound when it does not exist.
-func (q Q) DeleteRepo(ctx context.Context, key string) error {
-	if _, err := q.exec(ctx, "DELETE FROM repo_members WHERE member_key = ?", key); err != nil {
+func (t *Tx) DeleteRepo(ctx context.Context, key string) error {
+	if _, err := t.exec(ctx, "DELETE FROM repo_members WHERE member_key = ?", key); err != nil {
 		return err
 	}
-	res, err := q.exec(ctx, "DELETE FROM repos WHERE key = ?", key)
+	res, err := t.exec(ctx, "DELETE FROM repos WHERE key = ?", key)
 	if err != nil {
 		return err
 	}

@@ -110,7 +110,9 @@ func (s *Server) init(ctx context.Context) error {
 		"blobs":    s.store.Ping,
 	}, 5*time.Second))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
-	s.handler = metrics.Middleware(s.log, publicurl.Resolver{Configured: s.cfg.PublicURL}.Middleware(mux))
+	// The public-URL middleware goes outermost: the metrics middleware must
+	// hand the mux the very request whose matched pattern it then reads.
+	s.handler = publicurl.Resolver{Configured: s.cfg.PublicURL}.Middleware(metrics.Middleware(s.log, mux))
 	return nil
 }
 

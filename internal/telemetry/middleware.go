@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -78,6 +79,21 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	s.wroteHeader = true
 	n, err := s.ResponseWriter.Write(b)
 	s.bytes += int64(n)
+	return n, err
+}
+
+// ReadFrom lets io.Copy reach the connection's ReadFrom, which sends an
+// *os.File (or an io.LimitedReader over one) with sendfile.
+func (s *statusRecorder) ReadFrom(r io.Reader) (int64, error) {
+	s.wroteHeader = true
+	var n int64
+	var err error
+	if rf, ok := s.ResponseWriter.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(r)
+	} else {
+		n, err = io.Copy(struct{ io.Writer }{s.ResponseWriter}, r)
+	}
+	s.bytes += n
 	return n, err
 }
 

@@ -60,11 +60,11 @@ func (s *Store) NewWriter(_ context.Context, name string) (blob.Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(s.tmpDir(), "w-*")
+	f, err := s.createTemp("w-*")
 	if err != nil {
 		return nil, fmt.Errorf("blob store: %w", err)
 	}
-	return &writer{f: f, dst: dst, name: name}, nil
+	return &writer{f: f, dst: dst, name: name, stagingDir: s.stagingDir()}, nil
 }
 
 // OpenStaged implements blob.Store.
@@ -77,7 +77,18 @@ func (s *Store) OpenStaged(_ context.Context, name string) (io.ReadCloser, error
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, blob.ErrNotFound
 	}
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		// A directory holding other staged objects is not an object.
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return nil, blob.ErrNotFound
+	}
+	return f, nil
 }
 
 // ListStaged implements blob.Store.
@@ -169,23 +180,49 @@ func (s *Store) Promote(_ context.Context, name string, d blob.Digest) error {
 		}
 		return nil
 	}
+	fi, err := os.Lstat(src)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && !fi.Mode().IsRegular() {
+		// Gone (or a directory of other staged objects, which is no object).
+		return promoted(dst)
+	}
+	if err != nil {
+		return err
+	}
 	if err := os.Chmod(src, 0o400); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return blob.ErrNotFound
+			return promoted(dst)
 		}
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+	if err := mkdirAll(s.blobDir(), filepath.Dir(dst)); err != nil {
 		return err
 	}
 	if err := os.Rename(src, dst); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			// A concurrent Promote of the same name moved it first.
+			return promoted(dst)
+		}
 		return fmt.Errorf("promote %s: %w", d, err)
 	}
 	return syncDir(filepath.Dir(dst))
 }
 
+// promoted is the outcome of a Promote whose staged object is gone: success
+// when the blob exists (a retry, or a concurrent Promote that won), else
+// blob.ErrNotFound.
+func promoted(dst string) error {
+	_, err := os.Stat(dst)
+	if errors.Is(err, fs.ErrNotExist) {
+		return blob.ErrNotFound
+	}
+	return err
+}
+
 // Open implements blob.Store.
 func (s *Store) Open(ctx context.Context, d blob.Digest, offset, length int64) (io.ReadCloser, error) {
+	if offset < 0 {
+		return nil, fmt.Errorf("blob store: negative offset %d", offset)
+	}
 	f, err := s.OpenFile(ctx, d)
 	if err != nil {
 		return nil, err
@@ -276,7 +313,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(s.tmpDir(), "ping-*")
+	f, err := s.createTemp("ping-*")
 	if err != nil {
 		return fmt.Errorf("blob directory not writable: %w", err)
 	}
@@ -285,6 +322,19 @@ func (s *Store) Ping(ctx context.Context) error {
 	cerr := f.Close()
 	rerr := os.Remove(f.Name())
 	return errors.Join(werr, serr, cerr, rerr)
+}
+
+// createTemp creates a temporary file in tmp/, recreating the directory if
+// an operator removed it.
+func (s *Store) createTemp(pattern string) (*os.File, error) {
+	f, err := os.CreateTemp(s.tmpDir(), pattern)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(s.tmpDir(), 0o700); err != nil {
+			return nil, err
+		}
+		f, err = os.CreateTemp(s.tmpDir(), pattern)
+	}
+	return f, err
 }
 
 // CleanTmp removes temporary files older than cutoff: writes abandoned by a

@@ -1,0 +1,152 @@
+package metatest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/artifortress/artifortress/internal/meta"
+)
+
+// Concurrent writers in the transactions test.
+const (
+	writers         = 16
+	writesPerWriter = 25
+)
+
+func testTransactions(t *testing.T, open Opener) {
+	ctx := context.Background()
+
+	// change writes a repository and its audit record, as every service does.
+	change := func(tx *meta.Tx, key string) error {
+		if err := tx.InsertRepo(ctx, repo(key)); err != nil {
+			return err
+		}
+		return tx.InsertAudit(ctx, meta.AuditRecord{At: base, Actor: "metatest", Action: "repo.create", Resource: "repo/" + key, Repo: key})
+	}
+	// wantAbsent asserts neither the repository nor its audit record exists.
+	wantAbsent := func(t *testing.T, db *meta.DB, key string) {
+		t.Helper()
+		wantNoRepo(t, db, key)
+		if rs := listAudit(t, db, meta.AuditFilter{Repo: key}); len(rs) != 0 {
+			t.Errorf("audit records of rolled-back change are visible: %+v", rs)
+		}
+	}
+	wantPresent := func(t *testing.T, db *meta.DB, key string) {
+		t.Helper()
+		checkRepo(t, getRepo(t, db, key), repo(key))
+		if rs := listAudit(t, db, meta.AuditFilter{Repo: key}); len(rs) != 1 {
+			t.Errorf("%d audit records for %s, want 1", len(rs), key)
+		}
+	}
+
+	t.Run("commit_on_nil", func(t *testing.T) {
+		db := open(t)
+		err := db.Tx(ctx, func(tx *meta.Tx) error {
+			if err := change(tx, "committed"); err != nil {
+				return err
+			}
+			// The transaction reads its own writes ...
+			if _, err := tx.GetRepo(ctx, "committed"); err != nil {
+				return fmt.Errorf("read own write: %w", err)
+			}
+			// ... which nobody else sees before commit.
+			if _, err := db.GetRepo(ctx, "committed"); !errors.Is(err, meta.ErrNotFound) {
+				return fmt.Errorf("uncommitted repo visible outside the transaction (err %v)", err)
+			}
+			return nil
+		})
+		must(t, err, "Tx")
+		wantPresent(t, db, "committed")
+	})
+
+	t.Run("rollback_on_error", func(t *testing.T) {
+		db := open(t)
+		boom := errors.New("boom")
+		err := db.Tx(ctx, func(tx *meta.Tx) error {
+			if err := change(tx, "doomed"); err != nil {
+				return err
+			}
+			return fmt.Errorf("later step: %w", boom)
+		})
+		wantErr(t, err, boom, "Tx whose fn failed")
+		wantAbsent(t, db, "doomed")
+		// The store stays writable (the lock was released).
+		must(t, db.Tx(ctx, func(tx *meta.Tx) error { return change(tx, "after") }), "Tx after rollback")
+		wantPresent(t, db, "after")
+	})
+
+	t.Run("rollback_on_panic", func(t *testing.T) {
+		db := open(t)
+		var recovered any
+		func() {
+			defer func() { recovered = recover() }()
+			_ = db.Tx(ctx, func(tx *meta.Tx) error {
+				if err := change(tx, "panicked"); err != nil {
+					return err
+				}
+				panic("kaboom")
+			})
+		}()
+		if recovered != "kaboom" {
+			t.Fatalf("Tx did not re-raise the panic: recovered %v", recovered)
+		}
+		wantAbsent(t, db, "panicked")
+		must(t, db.Tx(ctx, func(tx *meta.Tx) error { return change(tx, "after") }), "Tx after panic")
+		wantPresent(t, db, "after")
+	})
+
+	t.Run("store_error_rolls_back_earlier_writes", func(t *testing.T) {
+		db := open(t)
+		insertRepos(t, db, repo("taken"))
+		err := db.Tx(ctx, func(tx *meta.Tx) error {
+			if err := change(tx, "first"); err != nil {
+				return err
+			}
+			return tx.InsertRepo(ctx, repo("taken"))
+		})
+		wantErr(t, err, meta.ErrExists, "Tx with a duplicate insert")
+		wantAbsent(t, db, "first")
+	})
+
+	t.Run("concurrent_writers_no_lost_writes", func(t *testing.T) {
+		db := open(t)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for w := range writers {
+			wg.Go(func() {
+				<-start
+				for i := range writesPerWriter {
+					key := fmt.Sprintf("w%02d-%02d", w, i)
+					if err := db.Tx(ctx, func(tx *meta.Tx) error { return change(tx, key) }); err != nil {
+						t.Errorf("writer %d, write %d: %v", w, i, err)
+						return
+					}
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		repos, err := db.ListRepos(ctx)
+		must(t, err, "ListRepos")
+		got := map[string]bool{}
+		for _, r := range repos {
+			got[r.Key] = true
+		}
+		if len(repos) != writers*writesPerWriter {
+			t.Errorf("%d repositories after %d committed writes", len(repos), writers*writesPerWriter)
+		}
+		for w := range writers {
+			for i := range writesPerWriter {
+				if key := fmt.Sprintf("w%02d-%02d", w, i); !got[key] {
+					t.Errorf("committed repository %s is missing", key)
+				}
+			}
+		}
+		if rs := listAudit(t, db, meta.AuditFilter{Action: "repo.create"}); len(rs) != writers*writesPerWriter {
+			t.Errorf("%d audit records after %d committed writes", len(rs), writers*writesPerWriter)
+		}
+	})
+}
