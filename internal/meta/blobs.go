@@ -130,3 +130,26 @@ func (q Q) ReposLinking(ctx context.Context, digest string) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// EachBlobLink calls fn for every (repository, blob) link, for verification
+// tools and tests.
+func (q Q) EachBlobLink(ctx context.Context, fn func(BlobLink) error) error {
+	rows, err := q.query(ctx, `SELECT b.digest, b.size, l.repo_key, l.created_by, l.created_at
+		FROM repo_blobs l JOIN blobs b ON b.digest = l.digest ORDER BY l.repo_key, b.digest`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l BlobLink
+		var linked int64
+		if err := rows.Scan(&l.Digest, &l.Size, &l.Repo, &l.LinkedBy, &linked); err != nil {
+			return err
+		}
+		l.LinkedAt = FromMicros(linked)
+		if err := fn(l); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
