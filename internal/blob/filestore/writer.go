@@ -4,19 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/artifortress/artifortress/internal/blob"
 )
 
 // writer writes a temporary file and renames it into staging on Commit.
 type writer struct {
-	f      *os.File
-	dst    string
-	name   string
-	size   int64
-	closed bool
+	f          *os.File
+	dst        string
+	name       string
+	stagingDir string
+	size       int64
+	closed     bool
 }
 
 func (w *writer) Write(p []byte) (int, error) {
@@ -43,23 +46,32 @@ func (w *writer) Commit(context.Context) (blob.Info, error) {
 		os.Remove(tmp)
 		return blob.Info{}, fmt.Errorf("blob writer: sync: %w", err)
 	}
+	fi, err := w.f.Stat()
+	if err != nil {
+		w.f.Close()
+		os.Remove(tmp)
+		return blob.Info{}, fmt.Errorf("blob writer: %w", err)
+	}
 	if err := w.f.Close(); err != nil {
 		os.Remove(tmp)
 		return blob.Info{}, fmt.Errorf("blob writer: close: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(w.dst), 0o700); err != nil {
-		os.Remove(tmp)
-		return blob.Info{}, err
-	}
-	if err := os.Rename(tmp, w.dst); err != nil {
-		os.Remove(tmp)
-		return blob.Info{}, fmt.Errorf("blob writer: %w", err)
+	// A concurrent DeleteStaged may remove a directory on the way between
+	// mkdirAll and Rename, when it empties it; try again then.
+	for attempt := 1; ; attempt++ {
+		err := mkdirAll(w.stagingDir, filepath.Dir(w.dst))
+		if err == nil {
+			err = os.Rename(tmp, w.dst)
+		}
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) || attempt == 10 {
+			os.Remove(tmp)
+			return blob.Info{}, fmt.Errorf("blob writer: %w", err)
+		}
 	}
 	if err := syncDir(filepath.Dir(w.dst)); err != nil {
-		return blob.Info{}, err
-	}
-	fi, err := os.Stat(w.dst)
-	if err != nil {
 		return blob.Info{}, err
 	}
 	return stagedInfo(w.name, fi), nil
@@ -73,6 +85,29 @@ func (w *writer) Cancel(context.Context) error {
 	w.closed = true
 	w.f.Close()
 	return os.Remove(w.f.Name())
+}
+
+// mkdirAll creates dir and any missing parents below root (which exists),
+// fsyncing the parent of each directory it creates so that the new entry
+// survives a crash.
+func mkdirAll(root, dir string) error {
+	if dir == root || !strings.HasPrefix(dir, root+string(filepath.Separator)) {
+		return nil
+	}
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if err := mkdirAll(root, parent); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil
+		}
+		return err
+	}
+	return syncDir(parent)
 }
 
 func syncDir(dir string) error {
