@@ -8,13 +8,16 @@
 #                                        # (vet is limited to the package paths given; no fuzz pass)
 #
 # Needs only Go. Missing dependencies (PostgreSQL, a C compiler for -race) are
-# installed from Debian packages. Outside CI a dependency that cannot be
-# installed is a warning and the suites needing it skip; with CI=true it is a
-# fatal error.
+# installed from Debian packages, versitygw (S3) with go install. Outside CI a
+# dependency that cannot be installed is a warning and the suites needing it
+# skip; with CI=true it is a fatal error.
 #
 # Environment:
 #   ARTIFORTRESS_TEST_DATABASE_URL  use this PostgreSQL server (user must be able to
 #                                   CREATE DATABASE) instead of starting a throw-away one
+#   ARTIFORTRESS_TEST_S3_URL        use this S3 server (http://host:port; with
+#   ARTIFORTRESS_TEST_S3_ACCESS_KEY ..._ACCESS_KEY/_SECRET_KEY allowed to create buckets)
+#   ARTIFORTRESS_TEST_S3_SECRET_KEY instead of starting a throw-away versitygw
 #   CI=true                         missing dependencies are fatal
 #   FUZZTIME                        duration of each fuzz target (default 10s)
 #   SKIP_FUZZ=1                     skip the fuzz pass
@@ -202,6 +205,15 @@ cleanup() {
 		pg_stop_dir "$PG_TMP"
 		info "stopped, removed $PG_TMP"
 	fi
+	if [[ -n "${VGW_TMP:-}" ]]; then
+		if [[ "$rc" != 0 && "$IN_TESTS" == 1 && -s "$VGW_TMP/versitygw.log" ]]; then
+			section "versitygw log (last 30 lines, run failed)"
+			tail -n 30 "$VGW_TMP/versitygw.log" || true
+		fi
+		section "Stopping throw-away versitygw"
+		vgw_stop_dir "$VGW_TMP"
+		info "stopped, removed $VGW_TMP"
+	fi
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -303,15 +315,148 @@ fi
 #      `missing_dep NAME HINT` (fatal in CI, warning + skipped tests otherwise).
 # Pin versions so CI is reproducible.
 #
-# Example (not yet enabled):
-#   section "versitygw (S3)"
-#   if [[ -z "${ARTIFORTRESS_TEST_S3_URL:-}" ]]; then
-#       command -v versitygw >/dev/null || GOBIN="$ROOT/.cache/bin" go install github.com/versity/versitygw/cmd/versitygw@vX.Y.Z || true
-#       ... start, export ARTIFORTRESS_TEST_S3_URL=http://127.0.0.1:$port ...
-#   fi
+# versitygw (S3) below is a complete example. Another (not yet enabled):
 #   section "npm client"
 #   command -v npm >/dev/null || apt_install npm || missing_dep npm "Install Node.js/npm."
 # ---------------------------------------------------------------------------
+
+# --- versitygw (S3) --------------------------------------------------------
+# A throw-away S3 server for internal/blob/s3store and everything built on it
+# (internal/s3test reads ARTIFORTRESS_TEST_S3_URL/_ACCESS_KEY/_SECRET_KEY).
+VGW_VERSION=v1.8.0
+VGW_MODULE=github.com/versity/versitygw
+VGW_BIN=""
+VGW_TMP=""
+VGW_PID=""
+
+# find_vgw: set VGW_BIN to a versitygw binary (PATH, then GOBIN, then the
+# first GOPATH's bin).
+find_vgw() {
+	local c
+	for c in "$(command -v versitygw || true)" \
+		"$(go env GOBIN)/versitygw" "$(go env GOPATH | cut -d: -f1)/bin/versitygw"; do
+		if [[ -n "$c" && "$c" != /versitygw && -x "$c" ]]; then
+			VGW_BIN="$c"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# vgw_stop_dir DIR: stop the server whose pid is in DIR/server.pid (if it is
+# still that versitygw) and delete DIR.
+vgw_stop_dir() {
+	local dir="$1" pid _
+	pid="$(cat "$dir/server.pid" 2>/dev/null || true)"
+	if [[ -n "$pid" ]] && grep -qa "$dir" "/proc/$pid/cmdline" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 1 20); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.25
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$dir"
+}
+
+# reap_stale_vgw BASE: remove servers left behind by runs that were killed.
+reap_stale_vgw() {
+	local dir pid
+	for dir in "$1"/artifortress-vgw.*; do
+		[[ -d "$dir" && -f "$dir/owner.pid" ]] || continue
+		pid="$(cat "$dir/owner.pid" 2>/dev/null || true)"
+		if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null && [[ ! -d "/proc/$pid" ]]; then
+			info "removing stale versitygw $dir (owner $pid is gone)"
+			vgw_stop_dir "$dir"
+		fi
+	done
+}
+
+# vgw_ready PORT: whether the gateway answers its health check (bash /dev/tcp,
+# so that curl is not needed).
+vgw_ready() {
+	(
+		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf 'GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+		IFS= read -r -t 5 line <&3 || exit 1
+		[[ "$line" == "HTTP/1."?" 200"* ]]
+	) 2>/dev/null
+}
+
+# random_hex N: N random bytes as hex.
+random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
+start_vgw() {
+	local base port attempt meta_args=() access secret _
+	base="${TMPDIR:-/tmp}"
+	reap_stale_vgw "$base"
+	VGW_TMP="$(mktemp -d "$base/artifortress-vgw.XXXXXXXX")"
+	echo "$$" >"$VGW_TMP/owner.pid"
+	mkdir "$VGW_TMP/data" "$VGW_TMP/meta"
+	access="af$(random_hex 8)"
+	secret="$(random_hex 20)"
+	for attempt in 1 2 3 4 5 6 7 8; do
+		port=$((15000 + RANDOM % 17000))
+		if (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
+			continue # in use
+		fi
+		# setsid: a Ctrl-C to the script's process group must not kill the
+		# server before cleanup() has stopped the tests using it.
+		ROOT_ACCESS_KEY="$access" ROOT_SECRET_KEY="$secret" setsid "$VGW_BIN" \
+			--port "127.0.0.1:$port" --health /health --quiet \
+			posix "${meta_args[@]}" "$VGW_TMP/data" >"$VGW_TMP/versitygw.log" 2>&1 </dev/null &
+		VGW_PID=$!
+		echo "$VGW_PID" >"$VGW_TMP/server.pid"
+		for _ in $(seq 1 120); do
+			vgw_ready "$port" && break
+			kill -0 "$VGW_PID" 2>/dev/null || break
+			sleep 0.25
+		done
+		if vgw_ready "$port"; then
+			export ARTIFORTRESS_TEST_S3_URL="http://127.0.0.1:$port"
+			export ARTIFORTRESS_TEST_S3_ACCESS_KEY="$access"
+			export ARTIFORTRESS_TEST_S3_SECRET_KEY="$secret"
+			info "versitygw $VGW_BIN (posix${meta_args[*]:+ ${meta_args[*]}}, data in $VGW_TMP/data) listening on 127.0.0.1:$port"
+			return 0
+		fi
+		kill -KILL "$VGW_PID" 2>/dev/null || true
+		wait "$VGW_PID" 2>/dev/null || true
+		VGW_PID=""
+		if [[ ${#meta_args[@]} -eq 0 ]] && grep -q "xattr" "$VGW_TMP/versitygw.log"; then
+			# The posix backend keeps object metadata in user xattrs; where
+			# the filesystem has none (older tmpfs), use a sidecar directory.
+			info "$(dirname "$VGW_TMP") has no user xattrs; using versitygw --sidecar"
+			meta_args=(--sidecar "$VGW_TMP/meta")
+			continue
+		fi
+		info "could not start versitygw on port $port (attempt $attempt), retrying"
+	done
+	cat "$VGW_TMP/versitygw.log" >&2 2>/dev/null || true
+	return 1
+}
+
+section "versitygw (S3)"
+if [[ -n "${ARTIFORTRESS_TEST_S3_URL:-}" ]]; then
+	info "using ARTIFORTRESS_TEST_S3_URL=$ARTIFORTRESS_TEST_S3_URL"
+	[[ -n "${ARTIFORTRESS_TEST_S3_ACCESS_KEY:-}" ]] ||
+		warn "ARTIFORTRESS_TEST_S3_ACCESS_KEY is not set; the S3 tests will likely fail to authenticate"
+else
+	if ! find_vgw; then
+		info "versitygw not found; installing $VGW_MODULE/cmd/versitygw@$VGW_VERSION (takes a few minutes)"
+		run go install "$VGW_MODULE/cmd/versitygw@$VGW_VERSION" || true
+		find_vgw || true
+	fi
+	if [[ -z "$VGW_BIN" ]]; then
+		missing_dep "versitygw" "Install it with: go install $VGW_MODULE/cmd/versitygw@$VGW_VERSION, or set ARTIFORTRESS_TEST_S3_URL."
+	else
+		if ! go version -m "$VGW_BIN" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$VGW_MODULE[[:space:]]+$VGW_VERSION([[:space:]]|\$)"; then
+			warn "$VGW_BIN is not versitygw $VGW_VERSION (the pinned version); using it anyway"
+		fi
+		if ! start_vgw; then
+			missing_dep "versitygw" "Starting $VGW_BIN failed (see output above)."
+		fi
+	fi
+fi
 
 # ---------------------------------------------------------------------------
 # Static checks

@@ -203,3 +203,53 @@ func FuzzBlobRange(f *testing.F) {
 		}
 	})
 }
+
+// TestRedirectToObjectStore: with the S3 store, ?redirect=true (or the
+// repository setting) answers 307 to a short-lived pre-signed URL that
+// serves the bytes, ranges included, without passing through the node.
+func TestRedirectToObjectStore(t *testing.T) {
+	env := servertest.Start(t, servertest.Backends()[0], servertest.S3(t))
+	env.CreateRepo(t, "files", nil)
+	data := randomBytes(9, 300_000)
+	d := digestOf(data)
+	env.Must(t, 201, "PUT", "/v1/repos/files/blobs", env.AdminToken, data)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, setup := range []string{"query", "setting"} {
+		path := "/v1/repos/files/blobs/" + d
+		if setup == "query" {
+			path += "?redirect=true"
+		} else {
+			env.Must(t, 200, "PATCH", "/v1/repos/files", env.AdminToken, map[string]any{"settings": map[string]any{"redirectDownloads": true}})
+		}
+		req := env.Request(t, "GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+env.AdminToken)
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != 307 || !strings.Contains(loc, "X-Amz-Signature") {
+			t.Fatalf("%s: %d Location %q", setup, resp.StatusCode, loc)
+		}
+		req, _ = http.NewRequest("GET", loc, nil)
+		req.Header.Set("Range", "bytes=100-199")
+		got, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(got.Body)
+		got.Body.Close()
+		if got.StatusCode != 206 || !bytes.Equal(body, data[100:200]) {
+			t.Errorf("%s: pre-signed range: %d, %d bytes", setup, got.StatusCode, len(body))
+		}
+	}
+	// Without redirection the node streams from S3 itself, ranges included.
+	env.Must(t, 200, "PATCH", "/v1/repos/files", env.AdminToken, map[string]any{"settings": map[string]any{"redirectDownloads": false}})
+	r := download(t, env, "files", env.AdminToken, d, http.Header{"Range": {"bytes=1000-1999,-10"}})
+	checkMultipart(t, r, data)
+	r = download(t, env, "files", env.AdminToken, d, nil)
+	if r.Status != 200 || !bytes.Equal(r.Body, data) {
+		t.Errorf("streamed from S3: %d", r.Status)
+	}
+}

@@ -32,10 +32,17 @@ func openBlobStore(ctx context.Context, cfg blobConfig) (blob.Store, error) {
 
 type blobConfig struct {
 	url, dir string
+	s3       struct {
+		endpoint, region, accessKey, secretKey string
+		pathStyle                              bool
+	}
 }
 
 func (s *Server) initTransfer(ctx context.Context) error {
-	store, err := openBlobStore(ctx, blobConfig{url: s.cfg.BlobStore, dir: BlobDir(s.cfg.DataDir)})
+	bc := blobConfig{url: s.cfg.BlobStore, dir: BlobDir(s.cfg.DataDir)}
+	bc.s3.endpoint, bc.s3.region, bc.s3.pathStyle = s.cfg.S3Endpoint, s.cfg.S3Region, s.cfg.S3PathStyle
+	bc.s3.accessKey, bc.s3.secretKey = s.cfg.S3AccessKey, s.cfg.S3SecretKey
+	store, err := openBlobStore(ctx, bc)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/artifortress/artifortress/internal/bench"
+	"github.com/artifortress/artifortress/internal/config"
+)
+
+func newBenchCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure a node's performance against the limits of this machine",
+	}
+	blobs := &cobra.Command{
+		Use:   "blobs",
+		Short: "Upload, download and HEAD blobs of several sizes and concurrencies",
+		Long: "Starts a fresh node in a temporary directory (filesystem store by default, or the S3 store\n" +
+			"given by --blob-store and --s3-*), then prints MB/s and p50/p99 latency of uploads and\n" +
+			"downloads beside the limits measured in the same run: sha256sum and dd conv=fsync for\n" +
+			"ingest, a plain http.ServeContent over the same file for downloads. It also measures HEAD\n" +
+			"requests/s and the original design's reference workload.",
+		Example: "  artifortress bench blobs\n  artifortress bench blobs --sizes 4KiB,256KiB --concurrency 1,8\n" +
+			"  artifortress bench blobs --blob-store s3://bench --s3-endpoint http://127.0.0.1:7070",
+		Args: noArgs,
+	}
+	loader := config.NewLoader(blobs.Flags())
+	opt := bench.DefaultOptions()
+	var sizes []string
+	blobs.Flags().StringSliceVar(&sizes, "sizes", []string{"4KiB", "256KiB", "16MiB", "1GiB"}, "object sizes")
+	blobs.Flags().IntSliceVar(&opt.Concurrency, "concurrency", opt.Concurrency, "concurrency levels")
+	blobs.Flags().Int64Var(&opt.BudgetBytes, "budget", opt.BudgetBytes, "most bytes in flight per cell; larger cells are skipped")
+	blobs.Flags().IntVar(&opt.MaxOps, "max-ops", opt.MaxOps, "most operations per cell")
+	blobs.Flags().DurationVar(&opt.HeadDuration, "head-duration", opt.HeadDuration, "how long to measure HEAD")
+	workDir := blobs.Flags().String("work-dir", os.TempDir(), "directory for the node's data and the limit measurements (same disk as a real data directory)")
+	blobs.RunE = func(cmd *cobra.Command, _ []string) error {
+		cfg, err := loader.Load(osEnviron())
+		if err != nil {
+			return usageError{err}
+		}
+		opt.Sizes = opt.Sizes[:0]
+		for _, s := range sizes {
+			n, err := parseSize(s)
+			if err != nil {
+				return usageError{err}
+			}
+			opt.Sizes = append(opt.Sizes, n)
+		}
+		return bench.Blobs(cmd.Context(), cfg, *workDir, opt, cmd.OutOrStdout())
+	}
+	cmd.AddCommand(blobs)
+	return cmd
+}
