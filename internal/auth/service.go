@@ -19,6 +19,7 @@ type Service struct {
 	maxTTL        time.Duration
 	bootstrapHash []byte // SHA-256 of the configured bootstrap secret, nil if none
 	usage         *UsageTracker
+	cache         *principalCache
 	now           func() time.Time
 }
 
@@ -28,6 +29,8 @@ type Options struct {
 	MaxTTL time.Duration
 	// BootstrapToken, when set, is accepted as a global administrator's secret.
 	BootstrapToken string
+	// CacheTTL is how long a verified token is remembered (0: not at all).
+	CacheTTL time.Duration
 	// Now overrides the clock (tests).
 	Now func() time.Time
 }
@@ -37,7 +40,7 @@ func NewService(db *meta.DB, opt Options) *Service {
 	if opt.MaxTTL <= 0 {
 		opt.MaxTTL = 365 * 24 * time.Hour
 	}
-	s := &Service{db: db, maxTTL: opt.MaxTTL, usage: NewUsageTracker(), now: opt.Now}
+	s := &Service{db: db, maxTTL: opt.MaxTTL, usage: NewUsageTracker(), cache: newPrincipalCache(opt.CacheTTL), now: opt.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -67,19 +70,23 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	if !ok {
 		return nil, fault.Unauthorized("malformed token (want afp_...)")
 	}
+	now := s.now()
+	hash := hashSecret(secret)
+	if e, ok := s.cache.get(id, now); ok && equalHash(hash, e.hash) && (e.expires == nil || now.Before(*e.expires)) {
+		s.usage.Touch(id, now)
+		return e.p, nil
+	}
+	gen := s.cache.generation()
 	t, err := s.db.GetToken(ctx, id)
 	if errors.Is(err, meta.ErrNotFound) {
-		// Hash anyway so unknown ids cost the same as known ones.
-		equalHash(hashSecret(secret), hashSecret(secret))
 		return nil, fault.Unauthorized("invalid token")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("look up token: %w", err)
 	}
-	if !equalHash(hashSecret(secret), t.SecretHash) {
+	if !equalHash(hash, t.SecretHash) {
 		return nil, fault.Unauthorized("invalid token")
 	}
-	now := s.now()
 	if t.RevokedAt != nil {
 		return nil, fault.Unauthorized("token revoked")
 	}
@@ -95,8 +102,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		return nil, err
 	}
 	s.usage.Touch(t.ID, now)
-	return NewPrincipal(t.Subject, SourcePAT, t.ID, scopes, bound), nil
+	p := NewPrincipal(t.Subject, SourcePAT, t.ID, scopes, bound)
+	s.cache.put(t.ID, cachedPrincipal{hash: t.SecretHash, expires: t.ExpiresAt, p: p}, now, gen)
+	return p, nil
 }
+
+// SubjectChanged drops what this node remembers of subject's tokens: call it
+// when the subject's role bindings change.
+func (s *Service) SubjectChanged(subject string) { s.cache.dropSubject(subject) }
 
 // boundScopes turns a subject's role bindings into repository scopes.
 func (s *Service) boundScopes(ctx context.Context, subject string) ([]Scope, error) {

@@ -23,6 +23,7 @@ type Config struct {
 	OTLPEndpoint       string
 	ShutdownTimeout    time.Duration
 	TokenUsageInterval time.Duration
+	AuthCacheTTL       time.Duration
 
 	BlobStore         string
 	S3Endpoint        string
@@ -48,6 +49,7 @@ func Defaults() Config {
 		LogLevel:           "info",
 		ShutdownTimeout:    30 * time.Second,
 		TokenUsageInterval: 30 * time.Second,
+		AuthCacheTTL:       2 * time.Second,
 		S3Region:           "us-east-1",
 		S3PathStyle:        true,
 		MaxUploadSessions:  64,
@@ -90,6 +92,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("shutdown-timeout: must be positive")
+	}
+	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > time.Minute {
+		return fmt.Errorf("auth-cache-ttl: must be between 0 (off) and 1m")
 	}
 	if c.TokenUsageInterval < time.Second {
 		return fmt.Errorf("token-usage-interval: must be at least 1s")

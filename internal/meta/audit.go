@@ -90,7 +90,8 @@ func (q Q) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditRecord) er
 		query += " ORDER BY id DESC"
 	}
 	if f.Limit > 0 {
-		query += fmt.Sprintf(" LIMIT %d", f.Limit)
+		query += " LIMIT ?"
+		args = append(args, f.Limit)
 	}
 	rows, err := q.query(ctx, query, args...)
 	if err != nil {

@@ -55,7 +55,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 		sdb.SetMaxIdleConns(32)
 		sdb.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	db := &DB{Q: Q{c: sdb, d: d}, sql: sdb}
+	db := &DB{Q: Q{c: sdb, d: d, stmts: &stmtCache{db: sdb}}, sql: sdb}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.Ping(pctx); err != nil {
@@ -147,7 +147,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			_ = stx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{Q: Q{c: stx, d: db.d}}); err != nil {
+	if err = fn(&Tx{Q: Q{c: stx, d: db.d, stmts: db.stmts, tx: stx}}); err != nil {
 		return err
 	}
 	if err = stx.Commit(); err != nil {
@@ -180,20 +180,63 @@ type conn interface {
 
 // Q holds the queries shared by DB and Tx.
 type Q struct {
-	c conn
-	d Dialect
+	c     conn
+	d     Dialect
+	stmts *stmtCache
+	tx    *sql.Tx // nil outside a transaction
+}
+
+// stmt returns the prepared statement for query, bound to the transaction
+// when there is one. Parsing SQL costs more than running a point query on
+// SQLite, so every query of this package is prepared once per pool.
+// It returns nil when the query is to run unprepared: the cache is full, or
+// preparing failed (for instance because the query names a table created
+// earlier in a transaction the pool cannot see yet; running it reports any
+// real error).
+func (q Q) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	st, err := q.stmts.get(ctx, query)
+	if err != nil || st == nil {
+		return nil, nil
+	}
+	if q.tx == nil {
+		return st, nil
+	}
+	return q.tx.StmtContext(ctx, st), nil
 }
 
 func (q Q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return q.c.ExecContext(ctx, q.d.rebind(query), args...)
+	query = q.d.rebind(query)
+	st, err := q.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return q.c.ExecContext(ctx, query, args...)
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 func (q Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return q.c.QueryContext(ctx, q.d.rebind(query), args...)
+	query = q.d.rebind(query)
+	st, err := q.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return q.c.QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 func (q Q) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return q.c.QueryRowContext(ctx, q.d.rebind(query), args...)
+	query = q.d.rebind(query)
+	st, err := q.stmt(ctx, query)
+	if err != nil || st == nil {
+		// *sql.Row cannot carry an error of ours; running the query
+		// unprepared makes Scan report the same failure.
+		return q.c.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // Micros converts a time to the stored form.

@@ -49,12 +49,14 @@ func (s *Service) PutBinding(ctx context.Context, caller *auth.Principal, key, s
 		rec.Resource = "repo/" + key + "/bindings/" + subject
 		return tx.InsertAudit(ctx, rec)
 	})
+	s.bindingChanged(subject)
 	return b, err
 }
 
 // DeleteBinding removes every role subject holds on a repository. Needs the
 // admin role on it.
 func (s *Service) DeleteBinding(ctx context.Context, caller *auth.Principal, key, subject string) error {
+	defer s.bindingChanged(subject)
 	return s.db.Tx(ctx, func(tx *meta.Tx) error {
 		if _, err := s.access(ctx, tx.Q, caller, key, auth.RoleAdmin); err != nil {
 			return err

@@ -17,11 +17,18 @@ import (
 type Service struct {
 	db  *meta.DB
 	now func() time.Time
+	// bindingChanged is told, after commit, whose role bindings changed
+	// (the token service drops what it cached of that subject).
+	bindingChanged func(subject string)
 }
 
-// NewService returns a repository service over db.
-func NewService(db *meta.DB) *Service {
-	return &Service{db: db, now: time.Now}
+// NewService returns a repository service over db. bindingChanged, if not
+// nil, is called after a subject's role bindings change.
+func NewService(db *meta.DB, bindingChanged func(subject string)) *Service {
+	if bindingChanged == nil {
+		bindingChanged = func(string) {}
+	}
+	return &Service{db: db, now: time.Now, bindingChanged: bindingChanged}
 }
 
 // CreateRequest describes a new repository.

@@ -87,7 +87,7 @@ func (s *Server) init(ctx context.Context) error {
 			return fmt.Errorf("migration %04d_%s is pending; run `artifortress migrate up` or start with --auto-migrate", m.Version, m.Name)
 		}
 	}
-	s.auth = auth.NewService(s.db, auth.Options{MaxTTL: s.cfg.MaxTokenTTL, BootstrapToken: s.cfg.BootstrapToken})
+	s.auth = auth.NewService(s.db, auth.Options{MaxTTL: s.cfg.MaxTokenTTL, BootstrapToken: s.cfg.BootstrapToken, CacheTTL: s.cfg.AuthCacheTTL})
 	path, err := s.auth.Bootstrap(ctx, s.cfg.DataDir)
 	if err != nil {
 		return err

@@ -51,7 +51,7 @@ func (s *Server) initTransfer(ctx context.Context) error {
 		return err
 	}
 	s.store = store
-	s.repos = repo.NewService(s.db)
+	s.repos = repo.NewService(s.db, s.auth.SubjectChanged)
 	s.checksums = transfer.NewChecksummer(s.db, store, s.log)
 	opt := transfer.DefaultOptions()
 	opt.SessionTTL = s.cfg.UploadSessionTTL
