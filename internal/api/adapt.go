@@ -16,11 +16,15 @@ import (
 // with Basic (token as password) or Bearer.
 const Challenge = `Basic realm="artifortress", Bearer realm="artifortress"`
 
-// authenticated resolves the caller before running h. Requests without
-// credentials, or with bad ones, get 401 and the challenge.
-func (a *API) authenticated(h handlerFunc) http.Handler {
+// authenticated resolves the caller before running h. Requests with bad
+// credentials get 401 and the challenge; so do requests without any, unless
+// the route lets the anonymous caller through (or checks a signature).
+func (a *API) authenticated(h handlerFunc, how access) http.Handler {
 	return a.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		token, present := auth.Credential(r)
+		if how == signed || (!present && how == optional) {
+			return h(w, r, nil)
+		}
 		if !present {
 			return fault.Unauthorized("authentication required: send a token as Bearer or as the Basic password")
 		}

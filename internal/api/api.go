@@ -41,10 +41,23 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 type route struct {
 	method, pattern string
 	h               handlerFunc
-	// public routes run without a token (they authorize otherwise, e.g. by
-	// a signature in the URL); their handler gets a nil principal.
-	public bool
+	// access says how the route authenticates.
+	access access
 }
+
+// access is how a route authenticates its caller.
+type access int
+
+const (
+	// token: a valid token is required (401 otherwise).
+	token access = iota
+	// optional: callers without credentials reach the handler as the
+	// anonymous (nil) principal, which services authorize (public
+	// repositories); bad credentials are still refused.
+	optional
+	// signed: no token; the handler checks a signature in the URL.
+	signed
+)
 
 // Route names one /v1 endpoint.
 type Route struct {
@@ -54,31 +67,31 @@ type Route struct {
 
 func (a *API) routes() []route {
 	return []route{
-		{"GET", "/v1/auth/whoami", a.whoami, false},
-		{"POST", "/v1/auth/pats", a.issueToken, false},
-		{"POST", "/v1/auth/pats/revoke", a.revokeTokens, false},
-		{"GET", "/v1/admin/auth/pats", a.listTokens, false},
-		{"POST", "/v1/repos", a.createRepo, false},
-		{"GET", "/v1/repos", a.listRepos, false},
-		{"GET", "/v1/repos/{key}", a.getRepo, false},
-		{"PATCH", "/v1/repos/{key}", a.updateRepo, false},
-		{"DELETE", "/v1/repos/{key}", a.deleteRepo, false},
-		{"GET", "/v1/repos/{key}/bindings", a.listBindings, false},
-		{"PUT", "/v1/repos/{key}/bindings/{subject}", a.putBinding, false},
-		{"DELETE", "/v1/repos/{key}/bindings/{subject}", a.deleteBinding, false},
-		{"GET", "/v1/audit", a.listAudit, false},
-		{"GET", "/v1/audit/export", a.exportAudit, false},
-		{"POST", "/v1/repos/{key}/uploads", a.createUpload, false},
-		{"GET", "/v1/repos/{key}/uploads/{id}", a.getUpload, false},
-		{"PUT", "/v1/repos/{key}/uploads/{id}/parts/{n}", a.putPart, false},
-		{"POST", "/v1/repos/{key}/uploads/{id}/parts/{n}/url", a.partURL, false},
-		{"POST", "/v1/repos/{key}/uploads/{id}/complete", a.completeUpload, false},
-		{"POST", "/v1/repos/{key}/uploads/{id}/commit", a.commitUpload, false},
-		{"POST", "/v1/repos/{key}/uploads/{id}/abort", a.abortUpload, false},
-		{"PUT", "/v1/uploads/{id}/parts/{n}/direct", a.putPartDirect, true},
-		{"PUT", "/v1/repos/{key}/blobs", a.putBlob, false},
-		{"GET", "/v1/repos/{key}/blobs/{digest}", a.getBlob, false},
-		{"HEAD", "/v1/repos/{key}/blobs/{digest}", a.getBlob, false},
+		{"GET", "/v1/auth/whoami", a.whoami, token},
+		{"POST", "/v1/auth/pats", a.issueToken, token},
+		{"POST", "/v1/auth/pats/revoke", a.revokeTokens, token},
+		{"GET", "/v1/admin/auth/pats", a.listTokens, token},
+		{"POST", "/v1/repos", a.createRepo, token},
+		{"GET", "/v1/repos", a.listRepos, token},
+		{"GET", "/v1/repos/{key}", a.getRepo, optional},
+		{"PATCH", "/v1/repos/{key}", a.updateRepo, token},
+		{"DELETE", "/v1/repos/{key}", a.deleteRepo, token},
+		{"GET", "/v1/repos/{key}/bindings", a.listBindings, token},
+		{"PUT", "/v1/repos/{key}/bindings/{subject}", a.putBinding, token},
+		{"DELETE", "/v1/repos/{key}/bindings/{subject}", a.deleteBinding, token},
+		{"GET", "/v1/audit", a.listAudit, token},
+		{"GET", "/v1/audit/export", a.exportAudit, token},
+		{"POST", "/v1/repos/{key}/uploads", a.createUpload, token},
+		{"GET", "/v1/repos/{key}/uploads/{id}", a.getUpload, token},
+		{"PUT", "/v1/repos/{key}/uploads/{id}/parts/{n}", a.putPart, token},
+		{"POST", "/v1/repos/{key}/uploads/{id}/parts/{n}/url", a.partURL, token},
+		{"POST", "/v1/repos/{key}/uploads/{id}/complete", a.completeUpload, token},
+		{"POST", "/v1/repos/{key}/uploads/{id}/commit", a.commitUpload, token},
+		{"POST", "/v1/repos/{key}/uploads/{id}/abort", a.abortUpload, token},
+		{"PUT", "/v1/uploads/{id}/parts/{n}/direct", a.putPartDirect, signed},
+		{"PUT", "/v1/repos/{key}/blobs", a.putBlob, token},
+		{"GET", "/v1/repos/{key}/blobs/{digest}", a.getBlob, optional},
+		{"HEAD", "/v1/repos/{key}/blobs/{digest}", a.getBlob, optional},
 	}
 }
 
@@ -94,12 +107,7 @@ func (a *API) Routes() []Route {
 // Register adds every /v1 route to mux, plus a JSON 404 for unknown /v1 paths.
 func (a *API) Register(mux *http.ServeMux) {
 	for _, rt := range a.routes() {
-		if rt.public {
-			h := rt.h
-			mux.Handle(rt.method+" "+rt.pattern, a.adapt(func(w http.ResponseWriter, r *http.Request) error { return h(w, r, nil) }))
-			continue
-		}
-		mux.Handle(rt.method+" "+rt.pattern, a.authenticated(rt.h))
+		mux.Handle(rt.method+" "+rt.pattern, a.authenticated(rt.h, rt.access))
 	}
 	mux.Handle("/v1/", a.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		return errNoRoute(r)

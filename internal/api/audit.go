@@ -18,6 +18,7 @@ type auditJSON struct {
 	ID        int64          `json:"id"`
 	At        time.Time      `json:"at"`
 	Actor     string         `json:"actor"`
+	ActorVia  string         `json:"actorVia"`
 	Action    string         `json:"action"`
 	Resource  string         `json:"resource"`
 	Repo      string         `json:"repo"`
@@ -119,10 +120,10 @@ func (a *API) exportAudit(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return nil
 	})
 	if err != nil && n > 0 {
-		// The status line is already sent: all that is left is to cut the
-		// stream short, which the client sees as a truncated body.
+		// The status line is already sent: abort the connection so the
+		// client sees a broken transfer, not a short but well-formed file.
 		a.log.ErrorContext(r.Context(), "audit export interrupted", slog.Int("records", n), slog.String("error", err.Error()))
-		return nil
+		panic(http.ErrAbortHandler)
 	}
 	return err
 }

@@ -190,3 +190,38 @@ func TestRepositoryRules(t *testing.T) {
 		})
 	})
 }
+
+// TestAnonymousRead: a repository with anonymousRead serves reads to
+// callers without credentials; everything else still asks for them, and a
+// private or missing repository looks the same to them (401, not 404).
+func TestAnonymousRead(t *testing.T) {
+	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		env := servertest.Start(t, b)
+		env.CreateRepo(t, "public", map[string]any{"settings": map[string]any{"anonymousRead": true}})
+		env.CreateRepo(t, "private", nil)
+		data := []byte("open to all")
+		d := digestOf(data)
+		env.Must(t, 201, "PUT", "/v1/repos/public/blobs", env.AdminToken, data)
+		env.Must(t, 201, "PUT", "/v1/repos/private/blobs", env.AdminToken, data)
+
+		if r := env.Do(t, "GET", "/v1/repos/public/blobs/"+d, "", nil); r.Status != 200 || string(r.Body) != string(data) {
+			t.Errorf("anonymous download from a public repository: %d", r.Status)
+		}
+		env.Must(t, 200, "GET", "/v1/repos/public", "", nil)
+		for _, c := range []struct{ method, path string }{
+			{"GET", "/v1/repos/private/blobs/" + d},
+			{"GET", "/v1/repos/private"},
+			{"GET", "/v1/repos/missing"},
+			{"PUT", "/v1/repos/public/blobs"},
+			{"POST", "/v1/repos/public/uploads"},
+			{"PATCH", "/v1/repos/public"},
+		} {
+			r := env.Do(t, c.method, c.path, "", "{}")
+			if r.Status != 401 || r.Header.Get("WWW-Authenticate") == "" {
+				t.Errorf("anonymous %s %s: %d", c.method, c.path, r.Status)
+			}
+		}
+		// Bad credentials are refused even where anonymous reads are allowed.
+		env.Must(t, 401, "GET", "/v1/repos/public/blobs/"+d, "afp_not_a_real_token", nil)
+	})
+}

@@ -218,3 +218,25 @@ func TestBootstrapTokenSetting(t *testing.T) {
 		t.Errorf("an initial token file was written although a bootstrap secret is set: %v", err)
 	}
 }
+
+func TestTokensCannotOutliveTheirIssuer(t *testing.T) {
+	env := servertest.Start(t, servertest.Backends()[0])
+	env.CreateRepo(t, "libs", nil)
+	short := issue(t, env, env.AdminToken, map[string]any{"subject": "dev", "scopes": []string{"repo:libs:write"}, "ttlMinutes": 60})
+	r := env.Do(t, "POST", "/v1/auth/pats", short.Token, map[string]any{"subject": "dev", "scopes": []string{"repo:libs:read"}, "ttlMinutes": 24 * 60})
+	if r.Status != 400 || !strings.Contains(string(r.Body), "outlive") {
+		t.Errorf("longer-lived child token: %d %s", r.Status, r.Body)
+	}
+	child := issue(t, env, short.Token, map[string]any{"subject": "dev", "scopes": []string{"repo:libs:read"}})
+	if child.ExpiresAt.After(short.ExpiresAt) {
+		t.Errorf("default lifetime %s outlives the issuer's %s", child.ExpiresAt, short.ExpiresAt)
+	}
+	// The audit trail names the credential, not only the subject.
+	var page struct {
+		Items []struct{ Actor, ActorVia, Action string }
+	}
+	env.Must(t, 200, "GET", "/v1/audit?action=token.issue&limit=1", env.AdminToken, nil).JSON(t, &page)
+	if len(page.Items) != 1 || page.Items[0].ActorVia != "pat:"+short.TokenID {
+		t.Errorf("audit actorVia: %+v", page.Items)
+	}
+}

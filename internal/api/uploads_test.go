@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -374,3 +376,20 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 type blobInfo = blob.Info
+
+func TestStagingIsEmptyAfterCommit(t *testing.T) {
+	env := servertest.Start(t, servertest.Backends()[0])
+	env.CreateRepo(t, "files", nil)
+	s := openSession(t, env, "files", env.AdminToken, nil)
+	putPart(t, env, "files", env.AdminToken, s, 1, []byte("one"))
+	putPart(t, env, "files", env.AdminToken, s, 2, []byte("two"))
+	env.Must(t, 200, "POST", s.path("files", "/complete"), env.AdminToken, nil)
+	env.Must(t, 200, "POST", s.path("files", "/commit"), env.AdminToken, nil)
+	entries, err := os.ReadDir(filepath.Join(env.DataDir, "blobs", "staging", "uploads"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Errorf("staging/uploads holds %d entries after commit", len(entries))
+	}
+}

@@ -36,7 +36,7 @@ func (s *Service) Bootstrap(ctx context.Context, dataDir string) (string, error)
 	path := filepath.Join(dataDir, InitialTokenFile)
 	now := s.now().UTC()
 	id, token, hash := newToken()
-	system := NewPrincipal("system", SourceBootstrap, "", nil, nil)
+	system := NewPrincipal("system", SourceSystem, "", nil, nil)
 	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
 		if err := tx.InsertState(ctx, bootstrapStateKey, id); err != nil {
 			return err

@@ -80,6 +80,12 @@ func (s *Service) Issue(ctx context.Context, caller *Principal, req IssueRequest
 	canonical := ScopeStrings(scopes)
 	now := s.now().UTC()
 	expires := now.Add(ttl).Truncate(time.Microsecond)
+	if caller.ExpiresAt != nil && expires.After(*caller.ExpiresAt) && req.TTL == 0 {
+		expires = caller.ExpiresAt.UTC() // the default lifetime ends with the issuer's
+	}
+	if caller.ExpiresAt != nil && expires.After(*caller.ExpiresAt) {
+		return Issued{}, fault.BadRequest("ttlMinutes", "a token cannot outlive the token that issues it (yours expires at %s)", caller.ExpiresAt.UTC().Format(time.RFC3339))
+	}
 	id, token, hash := newToken()
 	err = s.db.Tx(ctx, func(tx *meta.Tx) error {
 		if err := tx.InsertToken(ctx, meta.Token{

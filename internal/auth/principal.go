@@ -1,6 +1,9 @@
 package auth
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Source says how a principal authenticated.
 type Source string
@@ -9,6 +12,7 @@ type Source string
 const (
 	SourcePAT       Source = "pat"
 	SourceBootstrap Source = "bootstrap"
+	SourceSystem    Source = "system" // the server itself (first start)
 )
 
 // Principal is an authenticated caller. A nil *Principal is the anonymous
@@ -19,8 +23,23 @@ type Principal struct {
 	TokenID string
 	// Scopes are the scopes of the credential itself, as issued.
 	Scopes []Scope
+	// ExpiresAt is when the credential expires (nil: never).
+	ExpiresAt *time.Time
 	// grants are Scopes plus the subject's role bindings.
 	grants []Scope
+}
+
+// Via names the credential for the audit trail: "pat:<token id>" or the
+// source ("bootstrap", "system").
+func (p *Principal) Via() string {
+	switch {
+	case p == nil:
+		return "anonymous"
+	case p.TokenID != "":
+		return "pat:" + p.TokenID
+	default:
+		return string(p.Source)
+	}
 }
 
 // NewPrincipal builds a principal from its credential's scopes and the role

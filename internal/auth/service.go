@@ -103,6 +103,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	}
 	s.usage.Touch(t.ID, now)
 	p := NewPrincipal(t.Subject, SourcePAT, t.ID, scopes, bound)
+	p.ExpiresAt = t.ExpiresAt
 	s.cache.put(t.ID, cachedPrincipal{hash: t.SecretHash, expires: t.ExpiresAt, p: p}, now, gen)
 	return p, nil
 }
@@ -133,7 +134,7 @@ func (s *Service) boundScopes(ctx context.Context, subject string) ([]Scope, err
 // audit builds the audit record of a change made by caller.
 func audit(ctx context.Context, caller *Principal, action, resource string, at time.Time, details map[string]any) meta.AuditRecord {
 	return meta.AuditRecord{
-		At: at, Actor: caller.Name(), Action: action, Resource: resource,
+		At: at, Actor: caller.Name(), ActorVia: caller.Via(), Action: action, Resource: resource,
 		RequestID: telemetry.RequestID(ctx), Details: details,
 	}
 }

@@ -54,6 +54,9 @@ func (l *Loader) Load(environ []string) (Config, error) {
 		}
 	}
 	file := l.file
+	if f := l.flags.Lookup("config"); f != nil && f.Changed {
+		file = f.Value.String()
+	}
 	if file == "" {
 		file = env[ConfigFileEnv]
 	}
@@ -70,8 +73,11 @@ func (l *Loader) Load(environ []string) (Config, error) {
 		}
 	}
 	var flagErr error
-	l.flags.Visit(func(f *pflag.Flag) {
-		if s, ok := byName[f.Name]; ok && flagErr == nil {
+	// VisitAll with Changed rather than Visit: when the flags are a parent
+	// command's persistent flags, cobra records the parse on the child's
+	// set, but both share each *pflag.Flag.
+	l.flags.VisitAll(func(f *pflag.Flag) {
+		if s, ok := byName[f.Name]; ok && f.Changed && flagErr == nil {
 			if err := s.value.Set(f.Value.String()); err != nil {
 				flagErr = fmt.Errorf("--%s: %v", f.Name, err)
 			}

@@ -12,6 +12,7 @@ type AuditRecord struct {
 	ID        int64
 	At        time.Time
 	Actor     string
+	ActorVia  string // the credential the actor used: "pat:<token id>", "bootstrap", "system"
 	Action    string
 	Resource  string
 	Repo      string
@@ -30,8 +31,8 @@ func (q Q) InsertAudit(ctx context.Context, r AuditRecord) error {
 	if err != nil {
 		return fmt.Errorf("audit details: %w", err)
 	}
-	_, err = q.exec(ctx, "INSERT INTO audit (at, actor, action, resource, repo, request_id, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		Micros(r.At), r.Actor, r.Action, r.Resource, r.Repo, r.RequestID, string(b))
+	_, err = q.exec(ctx, "INSERT INTO audit (at, actor, actor_via, action, resource, repo, request_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		Micros(r.At), r.Actor, r.ActorVia, r.Action, r.Resource, r.Repo, r.RequestID, string(b))
 	return err
 }
 
@@ -57,7 +58,7 @@ func (q Q) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, error) 
 
 // EachAudit streams records matching f to fn without holding them all in memory.
 func (q Q) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditRecord) error) error {
-	query := "SELECT id, at, actor, action, resource, repo, request_id, details FROM audit WHERE 1 = 1"
+	query := "SELECT id, at, actor, actor_via, action, resource, repo, request_id, details FROM audit WHERE 1 = 1"
 	var args []any
 	add := func(cond string, v any) {
 		query += " AND " + cond
@@ -102,7 +103,7 @@ func (q Q) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditRecord) er
 		var r AuditRecord
 		var at int64
 		var details string
-		if err := rows.Scan(&r.ID, &at, &r.Actor, &r.Action, &r.Resource, &r.Repo, &r.RequestID, &details); err != nil {
+		if err := rows.Scan(&r.ID, &at, &r.Actor, &r.ActorVia, &r.Action, &r.Resource, &r.Repo, &r.RequestID, &details); err != nil {
 			return err
 		}
 		r.At = FromMicros(at)

@@ -148,8 +148,13 @@ func (s *Service) Access(ctx context.Context, caller *auth.Principal, key string
 }
 
 // access loads a repository the caller needs role on. A repository the caller
-// cannot read answers not-found, so that its name does not leak.
+// cannot read answers not-found, so that its name does not leak; to the
+// anonymous caller it answers unauthorized (so clients authenticate),
+// except for reading a repository with anonymousRead set.
 func (s *Service) access(ctx context.Context, q meta.Q, caller *auth.Principal, key string, role auth.Role) (meta.Repo, error) {
+	if !caller.Authenticated() {
+		return s.anonymousAccess(ctx, q, key, role)
+	}
 	if !caller.Can(key, auth.RoleRead) {
 		return meta.Repo{}, fault.NotFound("repository %q not found", key)
 	}
@@ -162,6 +167,24 @@ func (s *Service) access(ctx context.Context, q meta.Q, caller *auth.Principal, 
 	}
 	if !caller.Can(key, role) {
 		return meta.Repo{}, fault.Forbidden("this needs the %s role on repository %q", role, key)
+	}
+	return r, nil
+}
+
+func (s *Service) anonymousAccess(ctx context.Context, q meta.Q, key string, role auth.Role) (meta.Repo, error) {
+	denied := fault.Unauthorized("authentication required: send a token as Bearer or as the Basic password")
+	if role != auth.RoleRead {
+		return meta.Repo{}, denied
+	}
+	r, err := q.GetRepo(ctx, key)
+	if errors.Is(err, meta.ErrNotFound) {
+		return meta.Repo{}, denied
+	}
+	if err != nil {
+		return meta.Repo{}, err
+	}
+	if settings, err := decodeSettings(r.Settings); err != nil || !settings.AnonymousRead {
+		return meta.Repo{}, denied
 	}
 	return r, nil
 }
@@ -212,7 +235,7 @@ func (s *Service) List(ctx context.Context, caller *auth.Principal, f ListFilter
 
 func (s *Service) audit(ctx context.Context, caller *auth.Principal, action, repo string, at time.Time, details map[string]any) meta.AuditRecord {
 	return meta.AuditRecord{
-		At: at, Actor: caller.Name(), Action: action, Resource: "repo/" + repo, Repo: repo,
+		At: at, Actor: caller.Name(), ActorVia: caller.Via(), Action: action, Resource: "repo/" + repo, Repo: repo,
 		RequestID: telemetry.RequestID(ctx), Details: details,
 	}
 }

@@ -62,6 +62,10 @@ func (s *Service) Update(ctx context.Context, caller *auth.Principal, key string
 			row.Settings = encodeSettings(settings)
 			details["settings"] = settings
 		}
+		if len(details) == 0 {
+			out, err = fromRow(row) // nothing to change: no write, no audit record
+			return err
+		}
 		row.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
 		if err := tx.UpdateRepo(ctx, row); err != nil {
 			return err

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -24,7 +25,7 @@ func liveHandler(w http.ResponseWriter, _ *http.Request) {
 
 // readyHandler runs every check concurrently with a deadline and answers 200
 // when all pass, 503 otherwise, with a per-dependency breakdown.
-func readyHandler(checks map[string]Check, timeout time.Duration) http.HandlerFunc {
+func readyHandler(checks map[string]Check, timeout time.Duration, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
@@ -37,7 +38,10 @@ func readyHandler(checks map[string]Check, timeout time.Duration) http.HandlerFu
 				defer wg.Done()
 				res := checkResult{Status: "ok"}
 				if err := check(ctx); err != nil {
-					res = checkResult{Status: "unavailable", Error: err.Error()}
+					// The endpoint needs no credentials: say which dependency
+					// fails, keep hosts and paths for the log.
+					res = checkResult{Status: "unavailable", Error: name + " does not answer; see the server log"}
+					log.WarnContext(r.Context(), "readiness check failed", slog.String("check", name), slog.String("error", err.Error()))
 				}
 				mu.Lock()
 				results[name] = res

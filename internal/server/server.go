@@ -108,7 +108,7 @@ func (s *Server) init(ctx context.Context) error {
 	mux.HandleFunc("GET /health/ready", readyHandler(map[string]Check{
 		"metadata": s.db.Ping,
 		"blobs":    s.store.Ping,
-	}, 5*time.Second))
+	}, 5*time.Second, s.log))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
 	// The public-URL middleware goes outermost: the metrics middleware must
 	// hand the mux the very request whose matched pattern it then reads.
@@ -171,7 +171,7 @@ func (s *Server) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	select {
 	case serveErr = <-errc:
 	case <-ctx.Done():
-		s.log.InfoContext(ctx, "shutting down", slog.Duration("timeout", s.cfg.ShutdownTimeout))
+		s.log.InfoContext(ctx, "shutting down", slog.String("timeout", s.cfg.ShutdownTimeout.String()))
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 		serveErr = srv.Shutdown(sctx)
 		cancel()

@@ -248,7 +248,7 @@ func (s *Service) link(ctx context.Context, caller *auth.Principal, repoKey, dig
 			details["upload"] = change.ID
 		}
 		return tx.InsertAudit(ctx, meta.AuditRecord{
-			At: now, Actor: caller.Name(), Action: "blob.commit", Resource: "repo/" + repoKey + "/blobs/" + digest,
+			At: now, Actor: caller.Name(), ActorVia: caller.Via(), Action: "blob.commit", Resource: "repo/" + repoKey + "/blobs/" + digest,
 			Repo: repoKey, RequestID: requestID(ctx), Details: details,
 		})
 	})

@@ -149,6 +149,13 @@ func (s *Store) DeleteStaged(ctx context.Context, prefix string) error {
 			dirs[d] = true
 		}
 	}
+	// The prefix itself may name a directory ("uploads/<id>/") whose files
+	// were moved away (promoted); it goes too when empty.
+	if p := strings.TrimSuffix(prefix, "/"); p != "" && blob.ValidName(p) == nil {
+		for d := filepath.Join(s.stagingDir(), filepath.FromSlash(p)); d != s.stagingDir(); d = filepath.Dir(d) {
+			dirs[d] = true
+		}
+	}
 	// Remove directories left empty, deepest first; non-empty ones stay.
 	for len(dirs) > 0 {
 		deepest := ""

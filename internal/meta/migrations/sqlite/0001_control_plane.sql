@@ -68,6 +68,7 @@ CREATE TABLE audit (
 	id         INTEGER PRIMARY KEY AUTOINCREMENT,
 	at         BIGINT NOT NULL,
 	actor      TEXT NOT NULL,
+	actor_via  TEXT NOT NULL DEFAULT '', -- the credential: "pat:<token id>", "bootstrap", "system"
 	action     TEXT NOT NULL,
 	resource   TEXT NOT NULL,
 	repo       TEXT NOT NULL DEFAULT '',
