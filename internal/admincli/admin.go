@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -20,17 +19,14 @@ const (
 
 // options holds the persistent flags of the admin tree.
 type options struct {
-	url     string
-	token   string
-	output  string
-	timeout time.Duration
-	getenv  func(string) string
+	conn   Connection
+	output string
 }
 
 // session is what one command run needs: the client and where to print.
 type session struct {
 	ctx    context.Context
-	client *client
+	client *Client
 	output string
 	out    io.Writer
 	errOut io.Writer
@@ -66,29 +62,9 @@ func (o *options) session(cmd *cobra.Command, anonymous bool) (*session, error) 
 	default:
 		return nil, usageErrorf("invalid --output %q: want json or table", o.output)
 	}
-	if o.timeout < 0 {
-		return nil, usageErrorf("invalid --timeout %s: must not be negative (0 disables it)", o.timeout)
-	}
-	raw := o.url
-	if raw == "" {
-		raw = o.getenv(envURL)
-	}
-	if raw == "" {
-		raw = defaultURL
-	}
-	base, err := parseBaseURL(raw)
+	c, err := o.conn.Client(anonymous)
 	if err != nil {
 		return nil, err
-	}
-	token := ""
-	if !anonymous {
-		token = strings.TrimSpace(o.token)
-		if token == "" {
-			token = strings.TrimSpace(o.getenv(envToken))
-		}
-		if token == "" {
-			return nil, usageErrorf("no token: set %s (preferred) or pass --token", envToken)
-		}
 	}
 	ctx := cmd.Context()
 	if ctx == nil {
@@ -96,7 +72,7 @@ func (o *options) session(cmd *cobra.Command, anonymous bool) (*session, error) 
 	}
 	return &session{
 		ctx:    ctx,
-		client: newClient(base, token, o.timeout),
+		client: c,
 		output: o.output,
 		out:    cmd.OutOrStdout(),
 		errOut: cmd.ErrOrStderr(),
@@ -131,7 +107,7 @@ func NewCommand() *cobra.Command {
 }
 
 func newCommand(getenv func(string) string) *cobra.Command {
-	o := &options{getenv: getenv}
+	o := &options{conn: Connection{Getenv: getenv}}
 	cmd := &cobra.Command{
 		Use:   "admin",
 		Short: "Administer an Artifortress server through its /v1 API",
@@ -153,10 +129,8 @@ value, no token).`,
 		RunE: showHelp,
 	}
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&o.url, "url", "", "server base `URL` (default $"+envURL+", else "+defaultURL+")")
-	pf.StringVar(&o.token, "token", "", "personal access `token` (default $"+envToken+"; prefer the variable, a flag value shows in ps)")
+	o.conn.AddFlags(pf)
 	pf.StringVarP(&o.output, "output", "o", outputTable, "output `format`: table or json")
-	pf.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of each request, e.g. 10s or 2m (0: none)")
 	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion(outputTable, outputJSON))
 
 	cmd.AddCommand(
@@ -166,12 +140,26 @@ value, no token).`,
 		newReposCommand(o),
 		newBindingsCommand(o),
 		newAuditCommand(o),
+		newUploadsCommand(o),
+		newBlobsCommand(o),
 	)
+	ReportErrors(cmd)
+	return cmd
+}
+
+// ReportErrors prepares a command tree built outside this package (such as
+// "artifortress push") to handle errors the way the admin tree does: cmd and
+// every subcommand print their own errors to standard error, once (API
+// errors as "error: <code>: <message>", usage errors followed by a pointer to
+// --help), cobra's own error printing and usage dump are silenced, and
+// argument and flag errors become *UsageError, so ExitCode maps the error
+// Execute returns to the exit status. Call it after adding the
+// subcommands; it changes the Args and RunE of every command of the tree.
+func ReportErrors(cmd *cobra.Command) {
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return report(c, &UsageError{Err: err})
 	})
 	finish(cmd)
-	return cmd
 }
 
 // finish makes every command of the tree silence cobra's error printing and

@@ -194,7 +194,7 @@ func TestServerAndTokenSources(t *testing.T) {
 		}
 	})
 	t.Run("default URL", func(t *testing.T) {
-		o := &options{output: outputTable, getenv: func(string) string { return "" }, token: "afp_x"}
+		o := &options{output: outputTable, conn: Connection{Getenv: func(string) string { return "" }, Token: "afp_x"}}
 		s, err := o.session(&cobra.Command{}, false)
 		if err != nil {
 			t.Fatal(err)

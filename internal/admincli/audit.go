@@ -152,7 +152,7 @@ streams.`,
 					q.Set("cursor", cursor)
 				}
 				page = auditPage{}
-				last, err = s.client.call(s.ctx, http.MethodGet, "/v1/audit", q, nil, &page)
+				last, err = s.client.Call(s.ctx, http.MethodGet, "/v1/audit", q, nil, &page)
 				if err != nil {
 					return err
 				}

@@ -52,7 +52,7 @@ func newBindingsListCommand(o *options) *cobra.Command {
 			var res struct {
 				Items []binding `json:"items"`
 			}
-			raw, err := s.client.call(s.ctx, http.MethodGet, pathf("/v1/repos/%s/bindings", args[0]), nil, nil, &res)
+			raw, err := s.client.Call(s.ctx, http.MethodGet, Pathf("/v1/repos/%s/bindings", args[0]), nil, nil, &res)
 			if err != nil {
 				return err
 			}
@@ -91,7 +91,7 @@ given roles replace any roles the subject held through a binding on the reposito
 				return err
 			}
 			var res binding
-			raw, err := s.client.call(s.ctx, http.MethodPut, pathf("/v1/repos/%s/bindings/%s", args[0], args[1]), nil,
+			raw, err := s.client.Call(s.ctx, http.MethodPut, Pathf("/v1/repos/%s/bindings/%s", args[0], args[1]), nil,
 				map[string][]string{"roles": roles}, &res)
 			if err != nil {
 				return err
@@ -119,7 +119,7 @@ func newBindingsDeleteCommand(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := s.client.call(s.ctx, http.MethodDelete, pathf("/v1/repos/%s/bindings/%s", args[0], args[1]), nil, nil, nil); err != nil {
+			if _, err := s.client.Call(s.ctx, http.MethodDelete, Pathf("/v1/repos/%s/bindings/%s", args[0], args[1]), nil, nil, nil); err != nil {
 				return err
 			}
 			return s.done(fmt.Sprintf("Removed the binding of %s on %s.", sanitize(args[1]), sanitize(args[0])))

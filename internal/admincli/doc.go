@@ -22,4 +22,12 @@
 //
 // The tree installs no PersistentPreRun hooks, so hooks on the root command
 // keep running.
+//
+// Other command trees that talk to the same API (artifortress push and pull,
+// in package transfercli) reuse its pieces rather than their own: Connection
+// for the --url, --token and --timeout flags and their environment
+// fallbacks, Client (the one HTTP client: JSON calls, streamed uploads,
+// downloads), the error types with ExitCode, ReportErrors for the same error
+// printing, and the API's upload and blob resources (UploadSession,
+// UploadPart, UploadRequest, PartURL, BlobInfo).
 package admincli

@@ -114,7 +114,7 @@ In scripts, read it with -o json, e.g. jq -r .token.`,
 				return err
 			}
 			var res patCreateResponse
-			raw, err := s.client.call(s.ctx, http.MethodPost, "/v1/auth/pats", nil, req, &res)
+			raw, err := s.client.Call(s.ctx, http.MethodPost, "/v1/auth/pats", nil, req, &res)
 			if err != nil {
 				return err
 			}
@@ -169,7 +169,7 @@ revoked token is not an error (0 revoked); an unknown token id is.`,
 			var res struct {
 				Revoked int `json:"revoked"`
 			}
-			raw, err := s.client.call(s.ctx, http.MethodPost, "/v1/auth/pats/revoke", nil, patRevokeRequest{TokenID: id, Subject: subject}, &res)
+			raw, err := s.client.Call(s.ctx, http.MethodPost, "/v1/auth/pats/revoke", nil, patRevokeRequest{TokenID: id, Subject: subject}, &res)
 			if err != nil {
 				return err
 			}
@@ -212,7 +212,7 @@ by the server in batches, so they may lag by about 30 seconds.`,
 			var res struct {
 				Items []patInfo `json:"items"`
 			}
-			raw, err := s.client.call(s.ctx, http.MethodGet, "/v1/admin/auth/pats", q, nil, &res)
+			raw, err := s.client.Call(s.ctx, http.MethodGet, "/v1/admin/auth/pats", q, nil, &res)
 			if err != nil {
 				return err
 			}

@@ -108,7 +108,7 @@ Formats: ` + strings.Join(repoFormats, ", ") + `.`,
 				return err
 			}
 			var res repository
-			raw, err := s.client.call(s.ctx, http.MethodPost, "/v1/repos", nil, req, &res)
+			raw, err := s.client.Call(s.ctx, http.MethodPost, "/v1/repos", nil, req, &res)
 			if err != nil {
 				return err
 			}
@@ -152,7 +152,7 @@ func newReposListCommand(o *options) *cobra.Command {
 			var res struct {
 				Items []repository `json:"items"`
 			}
-			raw, err := s.client.call(s.ctx, http.MethodGet, "/v1/repos", q, nil, &res)
+			raw, err := s.client.Call(s.ctx, http.MethodGet, "/v1/repos", q, nil, &res)
 			if err != nil {
 				return err
 			}
@@ -184,7 +184,7 @@ func newReposGetCommand(o *options) *cobra.Command {
 				return err
 			}
 			var res repository
-			raw, err := s.client.call(s.ctx, http.MethodGet, pathf("/v1/repos/%s", args[0]), nil, nil, &res)
+			raw, err := s.client.Call(s.ctx, http.MethodGet, Pathf("/v1/repos/%s", args[0]), nil, nil, &res)
 			if err != nil {
 				return err
 			}
@@ -233,7 +233,7 @@ the description.`,
 				return err
 			}
 			var res repository
-			raw, err := s.client.call(s.ctx, http.MethodPatch, pathf("/v1/repos/%s", args[0]), nil, body, &res)
+			raw, err := s.client.Call(s.ctx, http.MethodPatch, Pathf("/v1/repos/%s", args[0]), nil, body, &res)
 			if err != nil {
 				return err
 			}
@@ -268,7 +268,7 @@ passes --force.`,
 			if force {
 				q.Set("force", "true")
 			}
-			if _, err := s.client.call(s.ctx, http.MethodDelete, pathf("/v1/repos/%s", args[0]), q, nil, nil); err != nil {
+			if _, err := s.client.Call(s.ctx, http.MethodDelete, Pathf("/v1/repos/%s", args[0]), q, nil, nil); err != nil {
 				return err
 			}
 			return s.done(fmt.Sprintf("Deleted repository %s.", sanitize(args[0])))

@@ -31,7 +31,7 @@ the credentials (pat or bootstrap) of the current token.`,
 				return err
 			}
 			var res whoamiResponse
-			raw, err := s.client.call(s.ctx, http.MethodGet, "/v1/auth/whoami", nil, nil, &res)
+			raw, err := s.client.Call(s.ctx, http.MethodGet, "/v1/auth/whoami", nil, nil, &res)
 			if err != nil {
 				return err
 			}

@@ -148,3 +148,46 @@ func TestServeHelpListsEverySetting(t *testing.T) {
 		t.Errorf("version: %v %s", err, out)
 	}
 }
+
+func TestExitCodesOfTheBinary(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"push"}, 2},
+		{[]string{"pull", "files"}, 2},
+		{[]string{"admin", "repos", "get"}, 2},
+		{[]string{"serve", "extra-arg"}, 2},
+		{[]string{"migrate", "status", "--data-dir", t.TempDir(), "--bogus"}, 2},
+		{[]string{"push", "files", "/nonexistent/file", "--url", "http://127.0.0.1:1", "--token", "x"}, 2},
+		{[]string{"push", "files", "binary_test.go", "--url", "http://127.0.0.1:1", "--token", "x"}, 1},
+	} {
+		out, err := exec.Command(binary(t), c.args...).CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		if code != c.code {
+			t.Errorf("%v: exit %d, want %d\n%s", c.args, code, c.code, out)
+		}
+		if n := strings.Count(string(out), "error:"); n > 1 {
+			t.Errorf("%v: the error is printed %d times:\n%s", c.args, n, out)
+		}
+	}
+}
+
+func TestMigrateCommandHonoursFlags(t *testing.T) {
+	dir := t.TempDir()
+	out, err := exec.Command(binary(t), "migrate", "up", "--data-dir", dir).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "applied 0001") {
+		t.Fatalf("migrate up: %v\n%s", err, out)
+	}
+	out, err = exec.Command(binary(t), "migrate", "status", "--data-dir", dir).CombinedOutput()
+	if err != nil || strings.Contains(string(out), "pending") || !strings.Contains(string(out), "applied") {
+		t.Errorf("migrate status: %v\n%s", err, out)
+	}
+	out, _ = exec.Command(binary(t), "migrate", "up", "--data-dir", dir).CombinedOutput()
+	if !strings.Contains(string(out), "nothing to apply") {
+		t.Errorf("second migrate up: %s", out)
+	}
+}

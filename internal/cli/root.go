@@ -11,6 +11,7 @@ import (
 
 	"github.com/artifortress/artifortress/internal/admincli"
 	"github.com/artifortress/artifortress/internal/server"
+	"github.com/artifortress/artifortress/internal/transfercli"
 )
 
 // Main runs the command line with args (without the program name) and
@@ -24,8 +25,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	if strings.HasPrefix(cmd.CommandPath(), "artifortress admin") {
-		return admincli.ExitCode(err) // the admin tree prints its own errors
+	switch p := cmd.CommandPath(); {
+	case strings.HasPrefix(p, "artifortress admin"), p == "artifortress push", p == "artifortress pull":
+		return admincli.ExitCode(err) // these trees print their own errors
 	}
 	fmt.Fprintln(stderr, "error:", err)
 	var ue usageError
@@ -47,7 +49,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newServeCommand(), newMigrateCommand(), newVersionCommand(), admincli.NewCommand())
+	root.AddCommand(newServeCommand(), newMigrateCommand(), newVersionCommand(), newBenchCommand(), admincli.NewCommand(), transfercli.NewPushCommand(), transfercli.NewPullCommand())
 	admincli.Version = server.Version
 	return root
 }

@@ -100,6 +100,9 @@ func (s *Service) Get(ctx context.Context, caller *auth.Principal, repoKey, id s
 }
 
 func (s *Service) describe(ctx context.Context, caller *auth.Principal, u meta.Upload) (Session, error) {
+	if (u.State == StateOpen || u.State == StateCompleted) && !s.opt.Now().Before(u.ExpiresAt) {
+		u.State = StateExpired // the sweeper has not recorded it yet
+	}
 	sess := Session{Upload: u, Parts: []Part{}, PartSize: s.opt.PartSize, MaxPartSize: s.opt.MaxPartSize, MaxParts: s.opt.MaxParts}
 	if u.State == StateOpen || u.State == StateAssembling {
 		parts, err := s.parts(ctx, u.ID)
