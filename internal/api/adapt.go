@@ -60,6 +60,7 @@ var kindStatus = map[fault.Kind]int{
 	fault.KindUnavailable:         http.StatusServiceUnavailable,
 	fault.KindPreconditionFailed:  http.StatusPreconditionFailed,
 	fault.KindRangeNotSatisfiable: http.StatusRequestedRangeNotSatisfiable,
+	fault.KindMethodNotAllowed:    http.StatusMethodNotAllowed,
 }
 
 type errorBody struct {

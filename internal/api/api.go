@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/repo"
 	"github.com/artifortress/artifortress/internal/transfer"
@@ -15,6 +16,7 @@ type API struct {
 	auth         *auth.Service
 	repos        *repo.Service
 	transfer     *transfer.Service
+	catalog      *catalog.Service
 	db           *meta.DB
 	log          *slog.Logger
 	maxBodyBytes int64
@@ -25,6 +27,7 @@ type Deps struct {
 	Auth         *auth.Service
 	Repos        *repo.Service
 	Transfer     *transfer.Service
+	Catalog      *catalog.Service
 	DB           *meta.DB
 	Log          *slog.Logger
 	MaxBodyBytes int64 // limit on JSON request bodies
@@ -32,7 +35,7 @@ type Deps struct {
 
 // New returns the /v1 API.
 func New(d Deps) *API {
-	return &API{auth: d.Auth, repos: d.Repos, transfer: d.Transfer, db: d.DB, log: d.Log, maxBodyBytes: d.MaxBodyBytes}
+	return &API{auth: d.Auth, repos: d.Repos, transfer: d.Transfer, catalog: d.Catalog, db: d.DB, log: d.Log, maxBodyBytes: d.MaxBodyBytes}
 }
 
 // handlerFunc is an authenticated /v1 handler: p is never nil.
@@ -43,6 +46,9 @@ type route struct {
 	h               handlerFunc
 	// access says how the route authenticates.
 	access access
+	// sub routes live under /v1/repos/{key}/packages and are dispatched by
+	// routePackages rather than by the mux.
+	sub bool
 }
 
 // access is how a route authenticates its caller.
@@ -67,31 +73,46 @@ type Route struct {
 
 func (a *API) routes() []route {
 	return []route{
-		{"GET", "/v1/auth/whoami", a.whoami, token},
-		{"POST", "/v1/auth/pats", a.issueToken, token},
-		{"POST", "/v1/auth/pats/revoke", a.revokeTokens, token},
-		{"GET", "/v1/admin/auth/pats", a.listTokens, token},
-		{"POST", "/v1/repos", a.createRepo, token},
-		{"GET", "/v1/repos", a.listRepos, token},
-		{"GET", "/v1/repos/{key}", a.getRepo, optional},
-		{"PATCH", "/v1/repos/{key}", a.updateRepo, token},
-		{"DELETE", "/v1/repos/{key}", a.deleteRepo, token},
-		{"GET", "/v1/repos/{key}/bindings", a.listBindings, token},
-		{"PUT", "/v1/repos/{key}/bindings/{subject}", a.putBinding, token},
-		{"DELETE", "/v1/repos/{key}/bindings/{subject}", a.deleteBinding, token},
-		{"GET", "/v1/audit", a.listAudit, token},
-		{"GET", "/v1/audit/export", a.exportAudit, token},
-		{"POST", "/v1/repos/{key}/uploads", a.createUpload, token},
-		{"GET", "/v1/repos/{key}/uploads/{id}", a.getUpload, token},
-		{"PUT", "/v1/repos/{key}/uploads/{id}/parts/{n}", a.putPart, token},
-		{"POST", "/v1/repos/{key}/uploads/{id}/parts/{n}/url", a.partURL, token},
-		{"POST", "/v1/repos/{key}/uploads/{id}/complete", a.completeUpload, token},
-		{"POST", "/v1/repos/{key}/uploads/{id}/commit", a.commitUpload, token},
-		{"POST", "/v1/repos/{key}/uploads/{id}/abort", a.abortUpload, token},
-		{"PUT", "/v1/uploads/{id}/parts/{n}/direct", a.putPartDirect, signed},
-		{"PUT", "/v1/repos/{key}/blobs", a.putBlob, token},
-		{"GET", "/v1/repos/{key}/blobs/{digest}", a.getBlob, optional},
-		{"HEAD", "/v1/repos/{key}/blobs/{digest}", a.getBlob, optional},
+		{"GET", "/v1/auth/whoami", a.whoami, token, false},
+		{"POST", "/v1/auth/pats", a.issueToken, token, false},
+		{"POST", "/v1/auth/pats/revoke", a.revokeTokens, token, false},
+		{"GET", "/v1/admin/auth/pats", a.listTokens, token, false},
+		{"POST", "/v1/repos", a.createRepo, token, false},
+		{"GET", "/v1/repos", a.listRepos, token, false},
+		{"GET", "/v1/repos/{key}", a.getRepo, optional, false},
+		{"PATCH", "/v1/repos/{key}", a.updateRepo, token, false},
+		{"DELETE", "/v1/repos/{key}", a.deleteRepo, token, false},
+		{"GET", "/v1/repos/{key}/bindings", a.listBindings, token, false},
+		{"PUT", "/v1/repos/{key}/bindings/{subject}", a.putBinding, token, false},
+		{"DELETE", "/v1/repos/{key}/bindings/{subject}", a.deleteBinding, token, false},
+		{"GET", "/v1/audit", a.listAudit, token, false},
+		{"GET", "/v1/audit/export", a.exportAudit, token, false},
+		{"POST", "/v1/repos/{key}/uploads", a.createUpload, token, false},
+		{"GET", "/v1/repos/{key}/uploads/{id}", a.getUpload, token, false},
+		{"PUT", "/v1/repos/{key}/uploads/{id}/parts/{n}", a.putPart, token, false},
+		{"POST", "/v1/repos/{key}/uploads/{id}/parts/{n}/url", a.partURL, token, false},
+		{"POST", "/v1/repos/{key}/uploads/{id}/complete", a.completeUpload, token, false},
+		{"POST", "/v1/repos/{key}/uploads/{id}/commit", a.commitUpload, token, false},
+		{"POST", "/v1/repos/{key}/uploads/{id}/abort", a.abortUpload, token, false},
+		{"PUT", "/v1/uploads/{id}/parts/{n}/direct", a.putPartDirect, signed, false},
+		{"PUT", "/v1/repos/{key}/blobs", a.putBlob, token, false},
+		{"GET", "/v1/repos/{key}/blobs/{digest}", a.getBlob, optional, false},
+		{"HEAD", "/v1/repos/{key}/blobs/{digest}", a.getBlob, optional, false},
+		{"GET", "/v1/repos/{key}/packages", a.listPackages, optional, true},
+		{"POST", "/v1/repos/{key}/packages/versions/drafts", a.createDraft, token, true},
+		{"GET", "/v1/repos/{key}/packages/versions/{versionId}", a.getVersionByID, optional, true},
+		{"POST", "/v1/repos/{key}/packages/versions/{versionId}/entries", a.addEntries, token, true},
+		{"PUT", "/v1/repos/{key}/packages/versions/{versionId}/manifest", a.putManifest, token, true},
+		{"GET", "/v1/repos/{key}/packages/versions/{versionId}/manifest", a.getManifest, optional, true},
+		{"POST", "/v1/repos/{key}/packages/versions/{versionId}/publish", a.publishVersion, token, true},
+		{"GET", "/v1/repos/{key}/packages/{name}/versions", a.listVersions, optional, true},
+		{"GET", "/v1/repos/{key}/packages/{name}/versions/{version}", a.getVersion, optional, true},
+		{"GET", "/v1/repos/{key}/packages/{name}/versions/{version}/files/{path...}", a.getFile, optional, true},
+		{"HEAD", "/v1/repos/{key}/packages/{name}/versions/{version}/files/{path...}", a.getFile, optional, true},
+		{"GET", "/v1/repos/{key}/packages/{name}/tags", a.listTags, optional, true},
+		{"GET", "/v1/repos/{key}/packages/{name}/tags/{tag}", a.getTag, optional, true},
+		{"PUT", "/v1/repos/{key}/packages/{name}/tags/{tag}", a.putTag, token, true},
+		{"DELETE", "/v1/repos/{key}/packages/{name}/tags/{tag}", a.deleteTag, token, true},
 	}
 }
 
@@ -106,9 +127,17 @@ func (a *API) Routes() []Route {
 
 // Register adds every /v1 route to mux, plus a JSON 404 for unknown /v1 paths.
 func (a *API) Register(mux *http.ServeMux) {
+	var sub []route
 	for _, rt := range a.routes() {
+		if rt.sub {
+			sub = append(sub, rt)
+			continue
+		}
 		mux.Handle(rt.method+" "+rt.pattern, a.authenticated(rt.h, rt.access))
 	}
+	packages := a.routePackages(sub)
+	mux.Handle("/v1/repos/{key}/packages", packages)
+	mux.Handle("/v1/repos/{key}/packages/{rest...}", packages)
 	mux.Handle("/v1/", a.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		return errNoRoute(r)
 	}))

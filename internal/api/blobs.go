@@ -80,22 +80,28 @@ func expectedDigest(r *http.Request) (blob.Digest, error) {
 	return d, nil
 }
 
-// getBlob serves a blob with ranges (RFC 9110: single, suffix, open-ended,
-// multiple) and conditional requests. HEAD is answered from metadata alone.
-// From the filesystem store the bytes go out through sendfile; from an
-// object store a range becomes exactly that ranged read.
+// getBlob serves a blob of a repository.
 func (a *API) getBlob(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	dl, err := a.transfer.Lookup(r.Context(), p, r.PathValue("key"), r.PathValue("digest"))
 	if err != nil {
 		return err
 	}
-	etag := `"` + dl.Digest + `"`
-	modified := dl.LinkedAt.Truncate(time.Second)
+	return a.serveBlob(w, r, dl.BlobLink, dl.Repo.Settings.RedirectDownloads, "application/octet-stream")
+}
+
+// serveBlob serves a blob with ranges (RFC 9110: single, suffix,
+// open-ended, multiple) and conditional requests. HEAD is answered from
+// metadata alone. From the filesystem store the bytes go out through
+// sendfile; from an object store a range becomes exactly that ranged read,
+// or a redirect to a pre-signed URL when asked for.
+func (a *API) serveBlob(w http.ResponseWriter, r *http.Request, l meta.BlobLink, redirect bool, contentType string) error {
+	etag := `"` + l.Digest + `"`
+	modified := l.LinkedAt.Truncate(time.Second)
 	h := w.Header()
 	h.Set("ETag", etag)
 	h.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
 	h.Set("Cache-Control", "private, max-age=31536000, immutable")
-	h.Set("X-Checksum-Sha256", strings.TrimPrefix(dl.Digest, blob.SHA256Prefix))
+	h.Set("X-Checksum-Sha256", strings.TrimPrefix(l.Digest, blob.SHA256Prefix))
 	h.Set("Accept-Ranges", "bytes")
 	decision, useRanges := httprange.Evaluate(r, etag, modified)
 	switch decision {
@@ -106,30 +112,31 @@ func (a *API) getBlob(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 		return fault.Coded(fault.KindPreconditionFailed, "precondition_failed", "the blob does not match the request's preconditions")
 	}
 	var ranges []httprange.Range
+	var err error
 	if useRanges && r.Method == http.MethodGet {
-		if ranges, err = httprange.Parse(r.Header.Get("Range"), dl.Size); errors.Is(err, httprange.ErrUnsatisfiable) {
-			h.Set("Content-Range", "bytes */"+strconv.FormatInt(dl.Size, 10))
-			return fault.Coded(fault.KindRangeNotSatisfiable, "range_not_satisfiable", "no requested range lies within the blob's %d bytes", dl.Size)
+		if ranges, err = httprange.Parse(r.Header.Get("Range"), l.Size); errors.Is(err, httprange.ErrUnsatisfiable) {
+			h.Set("Content-Range", "bytes */"+strconv.FormatInt(l.Size, 10))
+			return fault.Coded(fault.KindRangeNotSatisfiable, "range_not_satisfiable", "no requested range lies within the blob's %d bytes", l.Size)
 		}
 	}
 	if r.Method == http.MethodHead {
-		h.Set("Content-Type", "application/octet-stream")
-		h.Set("Content-Length", strconv.FormatInt(dl.Size, 10))
+		h.Set("Content-Type", contentType)
+		h.Set("Content-Length", strconv.FormatInt(l.Size, 10))
 		w.WriteHeader(http.StatusOK)
 		return nil
 	}
 	store := a.transfer.Store()
-	if ps, ok := store.(blob.Presigner); ok && (dl.Repo.Settings.RedirectDownloads || r.URL.Query().Get("redirect") == "true") {
-		u, err := ps.PresignGet(r.Context(), blob.Digest(dl.Digest), transfer.PresignTTL)
+	if ps, ok := store.(blob.Presigner); ok && (redirect || r.URL.Query().Get("redirect") == "true") {
+		u, err := ps.PresignGet(r.Context(), blob.Digest(l.Digest), transfer.PresignTTL)
 		if err != nil {
 			return err
 		}
 		http.Redirect(w, r, u, http.StatusTemporaryRedirect)
 		return nil
 	}
-	src := blobSource{store: store, digest: blob.Digest(dl.Digest)}
+	src := blobSource{store: store, digest: blob.Digest(l.Digest)}
 	defer src.close()
-	return serveRanges(w, r, src, dl.Size, ranges)
+	return serveRanges(w, r, src, l.Size, ranges, contentType)
 }
 
 // missingBytes: metadata says the blob exists but the store has no bytes.

@@ -34,6 +34,7 @@ const (
 	s401 = http.StatusUnauthorized
 	s403 = http.StatusForbidden
 	s404 = http.StatusNotFound
+	s409 = http.StatusConflict
 )
 
 type matrixCase struct {
@@ -48,12 +49,10 @@ type matrixCase struct {
 	want          want
 }
 
+// fixtureVersionID is the published version "fixture" 1.0.0 in "target".
+var fixtureVersionID string
+
 func matrix() []matrixCase {
-	recreateTarget := func(t *testing.T, env *servertest.Env) {
-		if env.Do(t, "GET", "/v1/repos/target", env.AdminToken, nil).Status == http.StatusNotFound {
-			env.CreateRepo(t, "target", nil)
-		}
-	}
 	var victimID, sessionID string
 	sessionPath := func(rest string) func() string {
 		return func() string { return "/v1/repos/target/uploads/" + sessionID + rest }
@@ -77,6 +76,29 @@ func matrix() []matrixCase {
 		env.Must(t, s201, "PUT", "/v1/repos/target/blobs", env.AdminToken, matrixBlob)
 	}
 	writers := want{s401, s404, s403, s200, s403, s200, s404, s200}
+	readers := want{s401, s404, s200, s200, s200, s200, s404, s200}
+	var draftID string
+	draftN := 0
+	newDraft := func(ready bool) func(t *testing.T, env *servertest.Env) {
+		return func(t *testing.T, env *servertest.Env) {
+			draftN++
+			version := fmt.Sprintf("2.0.%d", draftN)
+			var v struct{ VersionID string }
+			env.Must(t, s201, "POST", "/v1/repos/target/packages/versions/drafts", env.AdminToken, map[string]any{"name": "fixture", "version": version}).JSON(t, &v)
+			draftID = v.VersionID
+			if ready {
+				env.Must(t, s200, "POST", "/v1/repos/target/packages/versions/"+draftID+"/entries", env.AdminToken,
+					map[string]any{"entries": []map[string]any{{"path": "f", "digest": digestOf([]byte(matrixBlob))}}})
+				env.Must(t, s200, "PUT", "/v1/repos/target/packages/versions/"+draftID+"/manifest", env.AdminToken, map[string]any{"name": "fixture", "version": version})
+			}
+		}
+	}
+	draftPath := func(rest string) func() string {
+		return func() string { return "/v1/repos/target/packages/versions/" + draftID + rest }
+	}
+	publishedPath := func(rest string) func() string {
+		return func() string { return "/v1/repos/target/packages/versions/" + fixtureVersionID + rest }
+	}
 	return []matrixCase{
 		{method: "GET", pattern: "/v1/auth/whoami", path: "/v1/auth/whoami",
 			want: want{s401, s200, s200, s200, s200, s200, s200, s200}},
@@ -106,9 +128,10 @@ func matrix() []matrixCase {
 		{method: "PATCH", pattern: "/v1/repos/{key}", path: "/v1/repos/target",
 			body: func(c string) any { return map[string]any{"description": "by " + c} },
 			want: want{s401, s404, s403, s403, s403, s200, s404, s200}},
+		// "target" holds packages: an authorized caller passes authorization
+		// and meets the 409 that protects them.
 		{method: "DELETE", pattern: "/v1/repos/{key}", path: "/v1/repos/target",
-			after: recreateTarget,
-			want:  want{s401, s404, s403, s403, s403, s204, s404, s204}},
+			want: want{s401, s404, s403, s403, s403, s409, s404, s409}},
 		{method: "GET", pattern: "/v1/repos/{key}/bindings", path: "/v1/repos/target/bindings",
 			want: want{s401, s404, s403, s403, s403, s200, s404, s200}},
 		{method: "PUT", pattern: "/v1/repos/{key}/bindings/{subject}", path: "/v1/repos/target/bindings/alice",
@@ -151,6 +174,32 @@ func matrix() []matrixCase {
 			want: want{s401, s404, s200, s200, s200, s200, s404, s200}},
 		{method: "HEAD", pattern: "/v1/repos/{key}/blobs/{digest}", path: blobPath, before: putMatrixBlob,
 			want: want{s401, s404, s200, s200, s200, s200, s404, s200}},
+		{method: "GET", pattern: "/v1/repos/{key}/packages", path: "/v1/repos/target/packages", want: readers},
+		{method: "POST", pattern: "/v1/repos/{key}/packages/versions/drafts", path: "/v1/repos/target/packages/versions/drafts",
+			body: func(c string) any { return map[string]any{"name": "pkg-" + c, "version": "1.0.0"} },
+			want: want{s401, s404, s403, s201, s403, s201, s404, s201}},
+		{method: "GET", pattern: "/v1/repos/{key}/packages/versions/{versionId}", pathFn: publishedPath(""), want: readers},
+		{method: "POST", pattern: "/v1/repos/{key}/packages/versions/{versionId}/entries", pathFn: draftPath("/entries"), before: newDraft(false),
+			body: func(string) any {
+				return map[string]any{"entries": []map[string]any{{"path": "f", "digest": digestOf([]byte(matrixBlob))}}}
+			}, want: writers},
+		{method: "PUT", pattern: "/v1/repos/{key}/packages/versions/{versionId}/manifest", pathFn: draftPath("/manifest"), before: newDraft(false),
+			body: func(string) any { return map[string]any{"name": "fixture", "version": fmt.Sprintf("2.0.%d", draftN)} }, want: writers},
+		{method: "GET", pattern: "/v1/repos/{key}/packages/versions/{versionId}/manifest", pathFn: publishedPath("/manifest"), want: readers},
+		{method: "POST", pattern: "/v1/repos/{key}/packages/versions/{versionId}/publish", pathFn: draftPath("/publish"), before: newDraft(true),
+			want: want{s401, s404, s403, s403, s200, s200, s404, s200}},
+		{method: "GET", pattern: "/v1/repos/{key}/packages/{name}/versions", path: "/v1/repos/target/packages/fixture/versions", want: readers},
+		{method: "GET", pattern: "/v1/repos/{key}/packages/{name}/versions/{version}", path: "/v1/repos/target/packages/fixture/versions/1.0.0", want: readers},
+		{method: "GET", pattern: "/v1/repos/{key}/packages/{name}/versions/{version}/files/{path...}", path: "/v1/repos/target/packages/fixture/versions/1.0.0/files/f", want: readers},
+		{method: "HEAD", pattern: "/v1/repos/{key}/packages/{name}/versions/{version}/files/{path...}", path: "/v1/repos/target/packages/fixture/versions/1.0.0/files/f", want: readers},
+		{method: "GET", pattern: "/v1/repos/{key}/packages/{name}/tags", path: "/v1/repos/target/packages/fixture/tags", want: readers},
+		{method: "GET", pattern: "/v1/repos/{key}/packages/{name}/tags/{tag}", path: "/v1/repos/target/packages/fixture/tags/latest", want: readers},
+		{method: "PUT", pattern: "/v1/repos/{key}/packages/{name}/tags/{tag}", path: "/v1/repos/target/packages/fixture/tags/next",
+			body: func(string) any { return map[string]any{"version": "1.0.0"} }, want: writers},
+		{method: "DELETE", pattern: "/v1/repos/{key}/packages/{name}/tags/{tag}", path: "/v1/repos/target/packages/fixture/tags/temp",
+			before: func(t *testing.T, env *servertest.Env) {
+				env.Must(t, s200, "PUT", "/v1/repos/target/packages/fixture/tags/temp", env.AdminToken, map[string]any{"version": "1.0.0"})
+			}, want: want{s401, s404, s403, s204, s403, s204, s404, s204}},
 		// Service endpoints answer everyone.
 		{method: "GET", pattern: "/health/live", path: "/health/live",
 			want: want{s200, s200, s200, s200, s200, s200, s200, s200}},
@@ -169,6 +218,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		env := servertest.Start(t, b)
 		env.CreateRepo(t, "target", nil)
 		env.CreateRepo(t, "other", nil)
+		env.Must(t, s201, "PUT", "/v1/repos/target/blobs", env.AdminToken, "matrix blob")
+		fixtureVersionID = publishGeneric(t, env, "target", env.AdminToken, "fixture", "1.0.0", map[string]string{"f": "matrix blob"}).VersionID
+		env.Must(t, s200, "PUT", "/v1/repos/target/packages/fixture/tags/latest", env.AdminToken, map[string]any{"version": "1.0.0"})
 		tokens := map[string]string{}
 		for _, c := range callers {
 			if c.scope != "" {

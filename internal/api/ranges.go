@@ -50,9 +50,8 @@ func (b *blobSource) close() {
 
 // serveRanges writes the whole blob (no ranges), one range (206 with
 // Content-Range), or several (206 multipart/byteranges).
-func serveRanges(w http.ResponseWriter, r *http.Request, src blobSource, size int64, ranges []httprange.Range) error {
+func serveRanges(w http.ResponseWriter, r *http.Request, src blobSource, size int64, ranges []httprange.Range, contentType string) error {
 	h := w.Header()
-	const contentType = "application/octet-stream"
 	switch len(ranges) {
 	case 0:
 		body, done, err := src.open(r, 0, size)

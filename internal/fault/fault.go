@@ -23,6 +23,7 @@ const (
 	KindUnavailable
 	KindPreconditionFailed
 	KindRangeNotSatisfiable
+	KindMethodNotAllowed
 )
 
 // Error is a domain error. Code is stable and machine readable ("bad_request",

@@ -1,6 +1,9 @@
 package meta
 
-import "errors"
+import (
+	"database/sql"
+	"errors"
+)
 
 // Sentinel errors returned by the store. Services translate them into domain
 // errors (package fault) with a message naming the resource.
@@ -12,3 +15,11 @@ var (
 	// ErrReferenced: the row is still referenced by another row.
 	ErrReferenced = errors.New("meta: still referenced")
 )
+
+// notFound maps sql.ErrNoRows to ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}

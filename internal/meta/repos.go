@@ -159,11 +159,18 @@ func (q Q) VirtualParents(ctx context.Context, key string) ([]string, error) {
 	return out, rows.Err()
 }
 
-// DeleteRepo removes a repository, its members list and its bindings. It first
-// removes the repository from every virtual repository that lists it (callers
-// decide whether that is allowed). ErrNotFound when it does not exist.
-func (t *Tx) DeleteRepo(ctx context.Context, key string) error {
+// DeleteRepo removes a repository with its members list, bindings, packages
+// and blob links. It first removes the repository from every virtual
+// repository that lists it (callers decide whether that is allowed).
+// ErrNotFound when it does not exist.
+func (t *Tx) DeleteRepo(ctx context.Context, key string, at time.Time) error {
 	if _, err := t.exec(ctx, "DELETE FROM repo_members WHERE member_key = ?", key); err != nil {
+		return err
+	}
+	// Published versions cannot be deleted, only tombstoned (the database
+	// enforces it); tombstone them so the cascade can remove them.
+	if _, err := t.exec(ctx, `UPDATE versions SET state = 'tombstoned', tombstoned_at = ?, updated_at = ?
+		WHERE state = 'published' AND package_id IN (SELECT id FROM packages WHERE repo_key = ?)`, Micros(at), Micros(at), key); err != nil {
 		return err
 	}
 	res, err := t.exec(ctx, "DELETE FROM repos WHERE key = ?", key)

@@ -124,7 +124,7 @@ func (s *Service) Delete(ctx context.Context, caller *auth.Principal, key string
 				return fault.Conflict("repository %q is a member of %s; remove it there first or force the deletion", key, strings.Join(parents, ", ")).With("virtualRepos", parents)
 			}
 		}
-		if err := tx.DeleteRepo(ctx, key); err != nil {
+		if err := tx.DeleteRepo(ctx, key, s.now().UTC()); err != nil {
 			if errors.Is(err, meta.ErrNotFound) {
 				return fault.NotFound("repository %q not found", key)
 			}

@@ -17,7 +17,9 @@ import (
 	"github.com/artifortress/artifortress/internal/api"
 	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/blob"
+	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/config"
+	"github.com/artifortress/artifortress/internal/format/formats"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/publicurl"
 	"github.com/artifortress/artifortress/internal/repo"
@@ -40,6 +42,7 @@ type Server struct {
 	// transfer runs uploads and downloads; checksums fills lazy checksums.
 	transfer  *transfer.Service
 	checksums *transfer.Checksummer
+	catalog   *catalog.Service
 	api       *api.API
 	handler   http.Handler
 }
@@ -98,8 +101,9 @@ func (s *Server) init(ctx context.Context) error {
 	if err := s.initTransfer(ctx); err != nil {
 		return err
 	}
+	s.catalog = catalog.New(s.db, s.repos, formats.Lookup)
 	s.api = api.New(api.Deps{
-		Auth: s.auth, Repos: s.repos, Transfer: s.transfer, DB: s.db, Log: s.log, MaxBodyBytes: s.cfg.MaxRequestBytes,
+		Auth: s.auth, Repos: s.repos, Transfer: s.transfer, Catalog: s.catalog, DB: s.db, Log: s.log, MaxBodyBytes: s.cfg.MaxRequestBytes,
 	})
 	metrics := telemetry.NewMetrics(Version, telemetry.Revision())
 	mux := http.NewServeMux()

@@ -204,7 +204,7 @@ func testRepos(t *testing.T, open Opener) {
 		insertPackage(t, db, "pkg-a2", "a", "two")
 		insertPackage(t, db, "pkg-b1", "b", "one")
 
-		must(t, db.Tx(ctx, func(tx *meta.Tx) error { return tx.DeleteRepo(ctx, "a") }), "DeleteRepo(a)")
+		must(t, db.Tx(ctx, func(tx *meta.Tx) error { return tx.DeleteRepo(ctx, "a", time.Now()) }), "DeleteRepo(a)")
 
 		wantNoRepo(t, db, "a")
 		checkRepo(t, getRepo(t, db, "v1"), repo("v1", "b"))
@@ -238,7 +238,7 @@ func testRepos(t *testing.T, open Opener) {
 		insertPackage(t, db, "pkg-a1", "a", "one") // the id is free again
 
 		t.Run("virtual", func(t *testing.T) {
-			must(t, db.Tx(ctx, func(tx *meta.Tx) error { return tx.DeleteRepo(ctx, "v3") }), "DeleteRepo(v3)")
+			must(t, db.Tx(ctx, func(tx *meta.Tx) error { return tx.DeleteRepo(ctx, "v3", time.Now()) }), "DeleteRepo(v3)")
 			wantNoRepo(t, db, "v3")
 			getRepo(t, db, "b")
 			if got := parents(t, db, "b"); !sameStrings(got, []string{"v1"}) {
@@ -246,7 +246,7 @@ func testRepos(t *testing.T, open Opener) {
 			}
 		})
 		t.Run("unknown", func(t *testing.T) {
-			err := db.Tx(ctx, func(tx *meta.Tx) error { return tx.DeleteRepo(ctx, "ghost") })
+			err := db.Tx(ctx, func(tx *meta.Tx) error { return tx.DeleteRepo(ctx, "ghost", time.Now()) })
 			wantErr(t, err, meta.ErrNotFound, "DeleteRepo of an unknown key")
 		})
 	})

@@ -1,0 +1,297 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/catalog"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/meta"
+)
+
+type entryJSON struct {
+	Path      string `json:"path"`
+	Digest    string `json:"digest"`
+	Size      int64  `json:"size"`
+	MediaType string `json:"mediaType,omitempty"`
+}
+
+type versionJSON struct {
+	VersionID    string          `json:"versionId"`
+	Repo         string          `json:"repo"`
+	Format       string          `json:"format"`
+	Namespace    string          `json:"namespace,omitempty"`
+	Name         string          `json:"name"`
+	Package      string          `json:"package"`
+	Version      string          `json:"version"`
+	State        string          `json:"state"`
+	Entries      []entryJSON     `json:"entries"`
+	Manifest     json.RawMessage `json:"manifest,omitempty"`
+	CreatedBy    string          `json:"createdBy"`
+	CreatedAt    time.Time       `json:"createdAt"`
+	PublishedBy  string          `json:"publishedBy,omitempty"`
+	PublishedAt  *time.Time      `json:"publishedAt,omitempty"`
+	TombstonedAt *time.Time      `json:"tombstonedAt,omitempty"`
+}
+
+func toVersionJSON(v catalog.Version) versionJSON {
+	out := versionJSON{
+		VersionID: v.Row.ID, Repo: v.Package.Repo, Format: v.Package.Format, Namespace: v.Package.Namespace, Name: v.Package.Name,
+		Package: v.FullName, Version: v.Row.Version, State: v.Row.State, Entries: []entryJSON{}, Manifest: v.ManifestJSON(),
+		CreatedBy: v.Row.CreatedBy, CreatedAt: v.Row.CreatedAt, PublishedBy: v.Row.PublishedBy,
+		PublishedAt: v.Row.PublishedAt, TombstonedAt: v.Row.TombstonedAt,
+	}
+	for _, e := range v.Entries {
+		out.Entries = append(out.Entries, entryJSON{Path: e.Path, Digest: e.Digest, Size: e.Size, MediaType: e.MediaType})
+	}
+	return out
+}
+
+type draftRequest struct {
+	Format    string `json:"format"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+}
+
+func (a *API) createDraft(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var req draftRequest
+	if err := a.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Name == "" {
+		return fault.BadRequest("name", "required")
+	}
+	if req.Version == "" {
+		return fault.BadRequest("version", "required")
+	}
+	v, created, err := a.catalog.CreateDraft(r.Context(), p, r.PathValue("key"), catalog.DraftRequest(req))
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	w.Header().Set("Location", "/v1/repos/"+r.PathValue("key")+"/packages/versions/"+v.Row.ID)
+	writeJSON(w, status, toVersionJSON(v))
+	return nil
+}
+
+type entriesRequest struct {
+	Entries []struct {
+		Path      string `json:"path"`
+		Digest    string `json:"digest"`
+		MediaType string `json:"mediaType"`
+	} `json:"entries"`
+}
+
+func (a *API) addEntries(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var req entriesRequest
+	if err := a.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	entries := make([]catalog.EntryRequest, 0, len(req.Entries))
+	for _, e := range req.Entries {
+		entries = append(entries, catalog.EntryRequest(e))
+	}
+	v, err := a.catalog.AddEntries(r.Context(), p, r.PathValue("key"), r.PathValue("versionId"), entries)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toVersionJSON(v))
+	return nil
+}
+
+func (a *API) putManifest(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var raw json.RawMessage
+	if err := a.decodeJSON(w, r, &raw); err != nil {
+		return err
+	}
+	v, err := a.catalog.PutManifest(r.Context(), p, r.PathValue("key"), r.PathValue("versionId"), raw)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toVersionJSON(v))
+	return nil
+}
+
+func (a *API) getManifest(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	m, err := a.catalog.Manifest(r.Context(), p, r.PathValue("key"), r.PathValue("versionId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, m)
+	return nil
+}
+
+func (a *API) publishVersion(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	res, err := a.catalog.Publish(r.Context(), p, r.PathValue("key"), r.PathValue("versionId"))
+	if err != nil {
+		return err
+	}
+	out := struct {
+		versionJSON
+		Idempotent bool `json:"idempotent"`
+	}{toVersionJSON(res.Version), res.Idempotent}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *API) getVersionByID(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	v, err := a.catalog.GetByID(r.Context(), p, r.PathValue("key"), r.PathValue("versionId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toVersionJSON(v))
+	return nil
+}
+
+func (a *API) getVersion(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	v, err := a.catalog.Get(r.Context(), p, r.PathValue("key"), r.PathValue("name"), r.PathValue("version"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toVersionJSON(v))
+	return nil
+}
+
+type versionSummary struct {
+	VersionID   string     `json:"versionId"`
+	Version     string     `json:"version"`
+	State       string     `json:"state"`
+	PublishedAt *time.Time `json:"publishedAt,omitempty"`
+}
+
+func (a *API) listVersions(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	pkg, full, vs, err := a.catalog.Versions(r.Context(), p, r.PathValue("key"), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	items := make([]versionSummary, 0, len(vs))
+	for _, v := range vs {
+		items = append(items, versionSummary{VersionID: v.ID, Version: v.Version, State: v.State, PublishedAt: v.PublishedAt})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"package": full, "namespace": pkg.Namespace, "name": pkg.Name, "items": items})
+	return nil
+}
+
+type packageJSON struct {
+	Package   string    `json:"package"`
+	Namespace string    `json:"namespace,omitempty"`
+	Name      string    `json:"name"`
+	Format    string    `json:"format"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func (a *API) listPackages(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	q := r.URL.Query()
+	limit := 100
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fault.BadRequest("limit", "want a whole number from 1 to 1000")
+		}
+		limit = n
+	}
+	list, err := a.catalog.Packages(r.Context(), p, r.PathValue("key"), catalog.ListOptions{
+		Namespace: q.Get("namespace"), Query: q.Get("q"), Limit: limit, Cursor: q.Get("cursor"),
+	})
+	if err != nil {
+		return err
+	}
+	items := make([]packageJSON, 0, len(list.Packages))
+	for i, pk := range list.Packages {
+		items = append(items, packageJSON{Package: list.FullNames[i], Namespace: pk.Namespace, Name: pk.Name, Format: pk.Format, CreatedAt: pk.CreatedAt})
+	}
+	resp := map[string]any{"items": items}
+	if list.NextCursor != "" {
+		resp["nextCursor"] = list.NextCursor
+	}
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// getFile serves a file of a published version, with ranges.
+func (a *API) getFile(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	f, err := a.catalog.File(r.Context(), p, r.PathValue("key"), r.PathValue("name"), r.PathValue("version"), r.PathValue("path"))
+	if err != nil {
+		return err
+	}
+	l := meta.BlobLink{Blob: meta.Blob{Digest: f.Entry.Digest, Size: f.Entry.Size}, Repo: f.Repo.Key}
+	if f.Version.Row.PublishedAt != nil {
+		l.LinkedAt = *f.Version.Row.PublishedAt
+	}
+	contentType := f.Entry.MediaType
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	return a.serveBlob(w, r, l, f.Repo.Settings.RedirectDownloads, contentType)
+}
+
+type tagJSON struct {
+	Tag       string    `json:"tag"`
+	Version   string    `json:"version"`
+	VersionID string    `json:"versionId"`
+	UpdatedBy string    `json:"updatedBy"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+func toTagJSON(t meta.Tag) tagJSON {
+	return tagJSON{Tag: t.Name, Version: t.Version, VersionID: t.VersionID, UpdatedBy: t.UpdatedBy, UpdatedAt: t.UpdatedAt}
+}
+
+func (a *API) putTag(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var req struct {
+		Version string `json:"version"`
+	}
+	if err := a.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Version == "" {
+		return fault.BadRequest("version", "required")
+	}
+	t, prev, err := a.catalog.PutTag(r.Context(), p, r.PathValue("key"), r.PathValue("name"), r.PathValue("tag"), req.Version)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		tagJSON
+		Previous string `json:"previous,omitempty"`
+	}{toTagJSON(t), prev}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *API) deleteTag(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if err := a.catalog.DeleteTag(r.Context(), p, r.PathValue("key"), r.PathValue("name"), r.PathValue("tag")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) getTag(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	t, err := a.catalog.Tag(r.Context(), p, r.PathValue("key"), r.PathValue("name"), r.PathValue("tag"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toTagJSON(t))
+	return nil
+}
+
+func (a *API) listTags(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	ts, err := a.catalog.Tags(r.Context(), p, r.PathValue("key"), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	items := make([]tagJSON, 0, len(ts))
+	for _, t := range ts {
+		items = append(items, toTagJSON(t))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	return nil
+}

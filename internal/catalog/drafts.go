@@ -1,0 +1,85 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/repo"
+)
+
+// DraftRequest names a version to create.
+type DraftRequest struct {
+	Format    string // optional; must match the repository's format
+	Namespace string // optional; when set, Name is the bare name
+	Name      string // the full name (or the bare one with Namespace)
+	Version   string
+}
+
+// CreateDraft creates a draft version (role write), or returns the existing
+// draft of the same coordinates (created false). A published or tombstoned
+// version of those coordinates is a conflict: versions are immutable.
+func (s *Service) CreateDraft(ctx context.Context, caller *auth.Principal, repoKey string, req DraftRequest) (Version, bool, error) {
+	r, err := s.repos.Access(ctx, caller, repoKey, auth.RoleWrite)
+	if err != nil {
+		return Version{}, false, err
+	}
+	if r.Type != repo.TypeLocal {
+		return Version{}, false, fault.Coded(fault.KindConflict, "repository_not_local", "repository %q is %s; versions are published to local repositories", repoKey, r.Type)
+	}
+	if req.Format != "" && req.Format != r.Format {
+		return Version{}, false, fault.BadRequest("format", "repository %q holds %s packages, not %s", repoKey, r.Format, req.Format)
+	}
+	f, err := s.formatOf(r)
+	if err != nil {
+		return Version{}, false, err
+	}
+	full := req.Name
+	if req.Namespace != "" {
+		full = f.FullName(req.Namespace, req.Name)
+	}
+	ns, name, err := f.ParseName(full)
+	if err != nil {
+		return Version{}, false, fieldError(err)
+	}
+	if err := f.ValidateVersion(req.Version); err != nil {
+		return Version{}, false, fieldError(err)
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	var out Version
+	created := false
+	err = s.db.Tx(ctx, func(tx *meta.Tx) error {
+		p, err := tx.EnsurePackage(ctx, meta.Package{ID: newID("pkg_"), Repo: repoKey, Format: r.Format, Namespace: ns, Name: name, DisplayName: full, CreatedAt: now})
+		if err != nil {
+			return err
+		}
+		v, err := tx.GetVersionOf(ctx, p.ID, req.Version)
+		switch {
+		case err == nil && v.State == meta.VersionDraft:
+			out = Version{Row: v, Package: p, FullName: f.FullName(p.Namespace, p.Name)}
+			return nil
+		case err == nil:
+			return fault.Coded(fault.KindConflict, "version_exists", "%s %s is already %s; published versions never change", full, req.Version, v.State).
+				With("state", v.State).With("versionId", v.ID)
+		case !errors.Is(err, meta.ErrNotFound):
+			return err
+		}
+		v = meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: req.Version, State: meta.VersionDraft, CreatedBy: caller.Name(), CreatedAt: now, UpdatedAt: now}
+		if err := tx.InsertVersion(ctx, v); err != nil {
+			return err
+		}
+		created = true
+		out = Version{Row: v, Package: p, FullName: f.FullName(p.Namespace, p.Name)}
+		return tx.InsertAudit(ctx, s.audit(ctx, caller, "version.draft", repoKey, "repo/"+repoKey+"/versions/"+v.ID, now, map[string]any{
+			"package": out.FullName, "version": v.Version,
+		}))
+	})
+	if errors.Is(err, meta.ErrExists) {
+		// A concurrent request created the same draft first: answer with it.
+		return s.CreateDraft(ctx, caller, repoKey, req)
+	}
+	return out, created, err
+}

@@ -1,0 +1,107 @@
+package catalog
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/format"
+	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/repo"
+	"github.com/artifortress/artifortress/internal/telemetry"
+)
+
+// Formats finds a format's rules by name.
+type Formats func(name string) (format.Format, bool)
+
+// Service runs the catalog.
+type Service struct {
+	db      *meta.DB
+	repos   *repo.Service
+	formats Formats
+	now     func() time.Time
+}
+
+// New returns a catalog over db.
+func New(db *meta.DB, repos *repo.Service, formats Formats) *Service {
+	return &Service{db: db, repos: repos, formats: formats, now: time.Now}
+}
+
+// Version is a version as callers see it: the row, its package, the
+// package's full name as the format writes it, and its entries.
+type Version struct {
+	Row      meta.Version
+	Package  meta.Package
+	FullName string
+	Entries  []meta.Entry
+}
+
+// ManifestJSON returns the manifest, or nil when none is set.
+func (v Version) ManifestJSON() json.RawMessage {
+	if v.Row.Manifest == nil {
+		return nil
+	}
+	return json.RawMessage(v.Row.Manifest)
+}
+
+// formatOf returns the rules of a repository's format.
+func (s *Service) formatOf(r repo.Repo) (format.Format, error) {
+	f, ok := s.formats(r.Format)
+	if !ok {
+		return nil, fault.Unavailable("format %q has no catalog rules in this build", r.Format)
+	}
+	return f, nil
+}
+
+// draftOf loads a version by id inside repository repoKey for a caller with
+// role, with its package and format.
+func (s *Service) versionIn(ctx context.Context, q meta.Q, r repo.Repo, id string) (meta.Version, meta.Package, error) {
+	v, err := q.GetVersion(ctx, id)
+	if errors.Is(err, meta.ErrNotFound) {
+		return meta.Version{}, meta.Package{}, versionNotFound(id)
+	}
+	if err != nil {
+		return meta.Version{}, meta.Package{}, err
+	}
+	p, err := q.GetPackageByID(ctx, v.PackageID)
+	if err != nil {
+		return meta.Version{}, meta.Package{}, err
+	}
+	if p.Repo != r.Key {
+		return meta.Version{}, meta.Package{}, versionNotFound(id)
+	}
+	return v, p, nil
+}
+
+func versionNotFound(id string) error {
+	return fault.Coded(fault.KindNotFound, "version_not_found", "version %q not found in this repository", id)
+}
+
+func (s *Service) audit(ctx context.Context, caller *auth.Principal, action, repoKey, resource string, at time.Time, details map[string]any) meta.AuditRecord {
+	return meta.AuditRecord{
+		At: at, Actor: caller.Name(), ActorVia: caller.Via(), Action: action, Resource: resource,
+		Repo: repoKey, RequestID: telemetry.RequestID(ctx), Details: details,
+	}
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// fieldError turns a format's FieldError into a 400 naming the field.
+func fieldError(err error) error {
+	var fe *format.FieldError
+	if errors.As(err, &fe) {
+		return fault.BadRequest(fe.Field, "%s", fe.Message)
+	}
+	return fault.BadRequest("", "%v", err)
+}
+
+func requestID(ctx context.Context) string { return telemetry.RequestID(ctx) }

@@ -1,0 +1,107 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"time"
+
+	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/meta"
+)
+
+var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+
+// PutTag points tag at a published version of a package (role write) and
+// returns the tag with the version it pointed at before ("" when new).
+func (s *Service) PutTag(ctx context.Context, caller *auth.Principal, repoKey, fullName, tag, version string) (meta.Tag, string, error) {
+	if !tagPattern.MatchString(tag) {
+		return meta.Tag{}, "", fault.BadRequest("tag", "want 1-128 characters of [A-Za-z0-9._-], not starting with . or -")
+	}
+	_, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleWrite)
+	if err != nil {
+		return meta.Tag{}, "", err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	var prev string
+	err = s.db.Tx(ctx, func(tx *meta.Tx) error {
+		v, err := tx.GetVersionOf(ctx, p.ID, version)
+		if errors.Is(err, meta.ErrNotFound) || (err == nil && v.State != meta.VersionPublished) {
+			return fault.Coded(fault.KindConflict, "version_not_published", "%s has no published version %q to tag", fullName, version).With("field", "version")
+		}
+		if err != nil {
+			return err
+		}
+		prevID, err := tx.PutTag(ctx, meta.Tag{PackageID: p.ID, Name: tag, VersionID: v.ID, UpdatedBy: caller.Name(), UpdatedAt: now})
+		if err != nil {
+			return err
+		}
+		if prevID != "" {
+			if old, err := tx.GetVersion(ctx, prevID); err == nil {
+				prev = old.Version
+			}
+		}
+		return tx.InsertAudit(ctx, s.audit(ctx, caller, "tag.put", repoKey, "repo/"+repoKey+"/packages/"+fullName+"/tags/"+tag, now, map[string]any{
+			"package": fullName, "tag": tag, "version": version, "previous": prev,
+		}))
+	})
+	if errors.Is(err, meta.ErrExists) {
+		return s.PutTag(ctx, caller, repoKey, fullName, tag, version) // lost a race creating it: update instead
+	}
+	if err != nil {
+		return meta.Tag{}, "", err
+	}
+	t, err := s.db.GetTag(ctx, p.ID, tag)
+	return t, prev, err
+}
+
+// DeleteTag removes a tag (role write).
+func (s *Service) DeleteTag(ctx context.Context, caller *auth.Principal, repoKey, fullName, tag string) error {
+	_, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleWrite)
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	return s.db.Tx(ctx, func(tx *meta.Tx) error {
+		old, err := tx.GetTag(ctx, p.ID, tag)
+		if errors.Is(err, meta.ErrNotFound) {
+			return fault.Coded(fault.KindNotFound, "tag_not_found", "%s has no tag %q", fullName, tag)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteTag(ctx, p.ID, tag); err != nil {
+			return err
+		}
+		return tx.InsertAudit(ctx, s.audit(ctx, caller, "tag.delete", repoKey, "repo/"+repoKey+"/packages/"+fullName+"/tags/"+tag, now, map[string]any{
+			"package": fullName, "tag": tag, "previous": old.Version,
+		}))
+	})
+}
+
+// Tag returns one tag (role read).
+func (s *Service) Tag(ctx context.Context, caller *auth.Principal, repoKey, fullName, tag string) (meta.Tag, error) {
+	_, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleRead)
+	if err != nil {
+		return meta.Tag{}, err
+	}
+	t, err := s.db.GetTag(ctx, p.ID, tag)
+	if errors.Is(err, meta.ErrNotFound) {
+		return meta.Tag{}, fault.Coded(fault.KindNotFound, "tag_not_found", "%s has no tag %q", fullName, tag)
+	}
+	return t, err
+}
+
+// Tags lists a package's tags (role read).
+func (s *Service) Tags(ctx context.Context, caller *auth.Principal, repoKey, fullName string) ([]meta.Tag, error) {
+	_, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleRead)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := s.db.ListTags(ctx, p.ID)
+	if ts == nil {
+		ts = []meta.Tag{}
+	}
+	return ts, err
+}

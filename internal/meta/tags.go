@@ -1,0 +1,85 @@
+package meta
+
+import (
+	"context"
+	"time"
+)
+
+// Tag is a mutable named pointer to a version.
+type Tag struct {
+	PackageID string
+	Name      string
+	VersionID string
+	Version   string // filled by reads
+	UpdatedBy string
+	UpdatedAt time.Time
+}
+
+// PutTag points a tag at a version and returns the version it pointed at
+// before ("" when it is new).
+func (q Q) PutTag(ctx context.Context, t Tag) (string, error) {
+	prev := ""
+	old, err := q.GetTag(ctx, t.PackageID, t.Name)
+	switch {
+	case err == nil:
+		prev = old.VersionID
+		_, err = q.exec(ctx, "UPDATE tags SET version_id = ?, updated_by = ?, updated_at = ? WHERE package_id = ? AND name = ?",
+			t.VersionID, t.UpdatedBy, Micros(t.UpdatedAt), t.PackageID, t.Name)
+	case err == ErrNotFound:
+		_, err = q.exec(ctx, "INSERT INTO tags (package_id, name, version_id, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)",
+			t.PackageID, t.Name, t.VersionID, t.UpdatedBy, Micros(t.UpdatedAt))
+		if isUniqueViolation(err) {
+			return "", ErrExists // a concurrent put won; the caller retries
+		}
+	}
+	return prev, err
+}
+
+// DeleteTag removes a tag; ErrNotFound when it does not exist.
+func (q Q) DeleteTag(ctx context.Context, packageID, name string) error {
+	res, err := q.exec(ctx, "DELETE FROM tags WHERE package_id = ? AND name = ?", packageID, name)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// GetTag returns one tag with its version string, ErrNotFound if none.
+func (q Q) GetTag(ctx context.Context, packageID, name string) (Tag, error) {
+	var t Tag
+	var at int64
+	err := q.queryRow(ctx, `SELECT t.package_id, t.name, t.version_id, v.version, t.updated_by, t.updated_at
+		FROM tags t JOIN versions v ON v.id = t.version_id WHERE t.package_id = ? AND t.name = ?`, packageID, name).
+		Scan(&t.PackageID, &t.Name, &t.VersionID, &t.Version, &t.UpdatedBy, &at)
+	if err != nil {
+		return Tag{}, notFound(err)
+	}
+	t.UpdatedAt = FromMicros(at)
+	return t, nil
+}
+
+// ListTags returns a package's tags ordered by name.
+func (q Q) ListTags(ctx context.Context, packageID string) ([]Tag, error) {
+	rows, err := q.query(ctx, `SELECT t.package_id, t.name, t.version_id, v.version, t.updated_by, t.updated_at
+		FROM tags t JOIN versions v ON v.id = t.version_id WHERE t.package_id = ? ORDER BY t.name`, packageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Tag
+	for rows.Next() {
+		var t Tag
+		var at int64
+		if err := rows.Scan(&t.PackageID, &t.Name, &t.VersionID, &t.Version, &t.UpdatedBy, &at); err != nil {
+			return nil, err
+		}
+		t.UpdatedAt = FromMicros(at)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}

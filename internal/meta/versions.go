@@ -1,0 +1,141 @@
+package meta
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Version states.
+const (
+	VersionDraft      = "draft"
+	VersionPublished  = "published"
+	VersionTombstoned = "tombstoned"
+)
+
+// Version is one version of a package.
+type Version struct {
+	ID           string
+	PackageID    string
+	Version      string
+	State        string
+	Manifest     []byte // nil until put
+	CreatedBy    string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	PublishedBy  string
+	PublishedAt  *time.Time
+	TombstonedAt *time.Time
+}
+
+const versionColumns = "id, package_id, version, state, manifest, created_by, created_at, updated_at, published_by, published_at, tombstoned_at"
+
+// InsertVersion creates a draft; ErrExists when the package already has that version.
+func (q Q) InsertVersion(ctx context.Context, v Version) error {
+	_, err := q.exec(ctx, "INSERT INTO versions ("+versionColumns+") VALUES (?, ?, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL)",
+		v.ID, v.PackageID, v.Version, v.State, v.CreatedBy, Micros(v.CreatedAt), Micros(v.UpdatedAt))
+	if isUniqueViolation(err) {
+		return ErrExists
+	}
+	return err
+}
+
+// GetVersion returns a version by id, ErrNotFound if none.
+func (q Q) GetVersion(ctx context.Context, id string) (Version, error) {
+	return scanVersion(q.queryRow(ctx, "SELECT "+versionColumns+" FROM versions WHERE id = ?", id))
+}
+
+// GetVersionOf returns a package's version by its version string.
+func (q Q) GetVersionOf(ctx context.Context, packageID, version string) (Version, error) {
+	return scanVersion(q.queryRow(ctx, "SELECT "+versionColumns+" FROM versions WHERE package_id = ? AND version = ?", packageID, version))
+}
+
+// ListVersions returns every version of a package (unordered: the catalog
+// orders them by the format's rules), optionally only in some states.
+func (q Q) ListVersions(ctx context.Context, packageID string, states ...string) ([]Version, error) {
+	query := "SELECT " + versionColumns + " FROM versions WHERE package_id = ?"
+	args := []any{packageID}
+	if len(states) > 0 {
+		query += " AND state IN (" + placeholders(len(states)) + ")"
+		for _, s := range states {
+			args = append(args, s)
+		}
+	}
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Version
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// SetManifest stores a draft's manifest. The database refuses it for a
+// published version.
+func (q Q) SetManifest(ctx context.Context, id string, manifest []byte, at time.Time) error {
+	res, err := q.exec(ctx, "UPDATE versions SET manifest = ?, updated_at = ? WHERE id = ? AND state = 'draft'", string(manifest), Micros(at), id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// PublishVersion moves a draft to published; false when it was not a draft.
+func (q Q) PublishVersion(ctx context.Context, id, by string, at time.Time) (bool, error) {
+	res, err := q.exec(ctx, "UPDATE versions SET state = 'published', published_by = ?, published_at = ?, updated_at = ? WHERE id = ? AND state = 'draft'",
+		by, Micros(at), Micros(at), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// LockVersion serializes changes to one version within a transaction: on
+// PostgreSQL it locks the row until the transaction ends (entry inserts take
+// a share lock on it in a trigger); SQLite transactions are serialized already.
+func (q Q) LockVersion(ctx context.Context, id string) error {
+	if q.d != Postgres {
+		return nil
+	}
+	var got string
+	err := q.queryRow(ctx, "SELECT id FROM versions WHERE id = ? FOR UPDATE", id).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+func scanVersion(s scanner) (Version, error) {
+	var v Version
+	var manifest, publishedBy sql.NullString
+	var created, updated int64
+	var published, tombstoned sql.NullInt64
+	err := s.Scan(&v.ID, &v.PackageID, &v.Version, &v.State, &manifest, &v.CreatedBy, &created, &updated, &publishedBy, &published, &tombstoned)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Version{}, ErrNotFound
+	}
+	if err != nil {
+		return Version{}, err
+	}
+	if manifest.Valid {
+		v.Manifest = []byte(manifest.String)
+	}
+	v.PublishedBy = publishedBy.String
+	v.CreatedAt, v.UpdatedAt = FromMicros(created), FromMicros(updated)
+	v.PublishedAt, v.TombstonedAt = timeOrNil(published), timeOrNil(tombstoned)
+	return v, nil
+}
