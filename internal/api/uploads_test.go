@@ -6,12 +6,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/config"
@@ -391,5 +393,44 @@ func TestStagingIsEmptyAfterCommit(t *testing.T) {
 	}
 	if len(entries) != 0 {
 		t.Errorf("staging/uploads holds %d entries after commit", len(entries))
+	}
+}
+
+// TestDroppedConnectionLeavesNoPart: a part whose body is cut off mid-way
+// is not recorded; re-sending it afterwards completes the upload.
+func TestDroppedConnectionLeavesNoPart(t *testing.T) {
+	env := servertest.Start(t, servertest.Backends()[0])
+	env.CreateRepo(t, "files", nil)
+	data := randomBytes(11, 200_000)
+	s := openSession(t, env, "files", env.AdminToken, map[string]any{"expectedDigest": digestOf(data)})
+	putPart(t, env, "files", env.AdminToken, s, 1, data[:100_000])
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(env.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 100000\r\n\r\n", s.path("files", "/parts/2"), env.AdminToken)
+	conn.Write(data[100_000:150_000]) // half the declared body, then the connection drops
+	conn.Close()
+
+	// Wait until the server has finished with the cut request: its access
+	// log line is written when the handler returns.
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(env.Logs.String(), `"route":"PUT /v1/repos/{key}/uploads/{id}/parts/{n}"`) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the server never finished the cut-off request")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var got session
+	env.Must(t, 200, "GET", s.path("files", ""), env.AdminToken, nil).JSON(t, &got)
+	if len(got.Parts) != 1 || got.Parts[0].Number != 1 {
+		t.Fatalf("parts after a dropped part upload: %+v", got.Parts)
+	}
+	putPart(t, env, "files", env.AdminToken, s, 2, data[100_000:])
+	env.Must(t, 200, "POST", s.path("files", "/complete"), env.AdminToken, nil)
+	env.Must(t, 200, "POST", s.path("files", "/commit"), env.AdminToken, nil).JSON(t, &got)
+	if got.State != "committed" {
+		t.Fatalf("commit after resume: %+v", got)
 	}
 }

@@ -160,7 +160,7 @@ func Blobs(ctx context.Context, cfg config.Config, workDir string, opt Options, 
 				fmt.Fprintf(tw, "upload/download\t%s\t%d\tskipped: %s in flight exceeds the %s budget (--budget)\t\t\t\t\t\t\n", human(size), c, human(size*int64(c)), human(opt.BudgetBytes))
 				continue
 			}
-			ops := int(min(int64(opt.MaxOps), max(int64(c), opt.BudgetBytes/size/4)))
+			ops := int(min(int64(opt.MaxOps), max(int64(c), 2, opt.BudgetBytes/size/4)))
 			digests := make([]string, ops)
 			up, err := run(ops, c, func(i int) (int64, error) {
 				d, err := n.uploadDigest(ctx, seed+uint64(i), size)
