@@ -62,20 +62,7 @@ func (q Q) SetChecksums(ctx context.Context, digest, md5, sha1, sha512 string) e
 
 // BlobsMissingChecksums lists up to limit digests whose checksums are not computed yet.
 func (q Q) BlobsMissingChecksums(ctx context.Context, limit int) ([]string, error) {
-	rows, err := q.query(ctx, "SELECT digest FROM blobs WHERE sha512 IS NULL ORDER BY created_at LIMIT ?", limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return q.queryStrings(ctx, "SELECT digest FROM blobs WHERE sha512 IS NULL ORDER BY created_at LIMIT ?", limit)
 }
 
 // LinkBlob makes a recorded blob visible in a repository, unless it already
@@ -115,20 +102,7 @@ func (q Q) GetBlobLink(ctx context.Context, repo, digest string) (BlobLink, erro
 
 // ReposLinking lists the repositories in which digest is visible.
 func (q Q) ReposLinking(ctx context.Context, digest string) ([]string, error) {
-	rows, err := q.query(ctx, "SELECT repo_key FROM repo_blobs WHERE digest = ? ORDER BY repo_key", digest)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return q.queryStrings(ctx, "SELECT repo_key FROM repo_blobs WHERE digest = ? ORDER BY repo_key", digest)
 }
 
 // EachBlobLink calls fn for every (repository, blob) link, for verification

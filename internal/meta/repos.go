@@ -125,38 +125,12 @@ func (q Q) ListRepos(ctx context.Context) ([]Repo, error) {
 }
 
 func (q Q) members(ctx context.Context, key string) ([]string, error) {
-	rows, err := q.query(ctx, "SELECT member_key FROM repo_members WHERE repo_key = ? ORDER BY position", key)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return q.queryStrings(ctx, "SELECT member_key FROM repo_members WHERE repo_key = ? ORDER BY position", key)
 }
 
 // VirtualParents returns the keys of virtual repositories that list key as a member.
 func (q Q) VirtualParents(ctx context.Context, key string) ([]string, error) {
-	rows, err := q.query(ctx, "SELECT repo_key FROM repo_members WHERE member_key = ? ORDER BY repo_key", key)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return q.queryStrings(ctx, "SELECT repo_key FROM repo_members WHERE member_key = ? ORDER BY repo_key", key)
 }
 
 // DeleteRepo removes a repository with its members list, bindings, packages
