@@ -53,10 +53,7 @@ func (s *Service) AddEntries(ctx context.Context, caller *auth.Principal, repoKe
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	err = s.db.Tx(ctx, func(tx *meta.Tx) error {
-		if err := tx.LockVersion(ctx, versionID); err != nil && !errors.Is(err, meta.ErrNotFound) {
-			return err
-		}
-		v, _, err := s.versionIn(ctx, tx.Q, r, versionID)
+		v, _, err := s.lockedVersion(ctx, tx, r, versionID)
 		if err != nil {
 			return err
 		}

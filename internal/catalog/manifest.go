@@ -15,11 +15,7 @@ import (
 // PutManifest validates a draft's manifest with the version's format and
 // stores it as given (role write).
 func (s *Service) PutManifest(ctx context.Context, caller *auth.Principal, repoKey, versionID string, manifest json.RawMessage) (Version, error) {
-	r, err := s.repos.Access(ctx, caller, repoKey, auth.RoleWrite)
-	if err != nil {
-		return Version{}, err
-	}
-	f, err := s.formatOf(r)
+	r, f, err := s.repoFormat(ctx, caller, repoKey, auth.RoleWrite)
 	if err != nil {
 		return Version{}, err
 	}
@@ -29,10 +25,7 @@ func (s *Service) PutManifest(ctx context.Context, caller *auth.Principal, repoK
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	err = s.db.Tx(ctx, func(tx *meta.Tx) error {
-		if err := tx.LockVersion(ctx, versionID); err != nil && err != meta.ErrNotFound {
-			return err
-		}
-		v, p, err := s.versionIn(ctx, tx.Q, r, versionID)
+		v, p, err := s.lockedVersion(ctx, tx, r, versionID)
 		if err != nil {
 			return err
 		}

@@ -26,21 +26,14 @@ type PublishResult struct {
 // nothing. Publishing a published version answers it again without a second
 // event.
 func (s *Service) Publish(ctx context.Context, caller *auth.Principal, repoKey, versionID string) (PublishResult, error) {
-	r, err := s.repos.Access(ctx, caller, repoKey, auth.RolePromote)
-	if err != nil {
-		return PublishResult{}, err
-	}
-	f, err := s.formatOf(r)
+	r, f, err := s.repoFormat(ctx, caller, repoKey, auth.RolePromote)
 	if err != nil {
 		return PublishResult{}, err
 	}
 	idempotent := false
 	now := s.now().UTC().Truncate(time.Microsecond)
 	err = s.db.Tx(ctx, func(tx *meta.Tx) error {
-		if err := tx.LockVersion(ctx, versionID); err != nil && err != meta.ErrNotFound {
-			return err
-		}
-		v, p, err := s.versionIn(ctx, tx.Q, r, versionID)
+		v, p, err := s.lockedVersion(ctx, tx, r, versionID)
 		if err != nil {
 			return err
 		}

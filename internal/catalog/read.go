@@ -61,11 +61,7 @@ func (s *Service) withEntries(ctx context.Context, r repo.Repo, v meta.Version, 
 
 // packageOf resolves a full package name in a repository the caller can read.
 func (s *Service) packageOf(ctx context.Context, caller *auth.Principal, repoKey, fullName string, role auth.Role) (repo.Repo, format.Format, meta.Package, error) {
-	r, err := s.repos.Access(ctx, caller, repoKey, role)
-	if err != nil {
-		return repo.Repo{}, nil, meta.Package{}, err
-	}
-	f, err := s.formatOf(r)
+	r, f, err := s.repoFormat(ctx, caller, repoKey, role)
 	if err != nil {
 		return repo.Repo{}, nil, meta.Package{}, err
 	}
@@ -136,11 +132,7 @@ type ListOptions struct {
 // Packages lists a repository's packages by namespace and name (role read;
 // readers see packages with a published version).
 func (s *Service) Packages(ctx context.Context, caller *auth.Principal, repoKey string, o ListOptions) (PackageList, error) {
-	r, err := s.repos.Access(ctx, caller, repoKey, auth.RoleRead)
-	if err != nil {
-		return PackageList{}, err
-	}
-	f, err := s.formatOf(r)
+	_, f, err := s.repoFormat(ctx, caller, repoKey, auth.RoleRead)
 	if err != nil {
 		return PackageList{}, err
 	}

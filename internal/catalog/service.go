@@ -58,8 +58,27 @@ func (s *Service) formatOf(r repo.Repo) (format.Format, error) {
 	return f, nil
 }
 
-// draftOf loads a version by id inside repository repoKey for a caller with
-// role, with its package and format.
+// repoFormat loads a repository the caller holds role on, with its format's rules.
+func (s *Service) repoFormat(ctx context.Context, caller *auth.Principal, repoKey string, role auth.Role) (repo.Repo, format.Format, error) {
+	r, err := s.repos.Access(ctx, caller, repoKey, role)
+	if err != nil {
+		return repo.Repo{}, nil, err
+	}
+	f, err := s.formatOf(r)
+	return r, f, err
+}
+
+// lockedVersion loads a version of repository r inside tx, locked against
+// concurrent changes until tx ends (see meta.LockVersion).
+func (s *Service) lockedVersion(ctx context.Context, tx *meta.Tx, r repo.Repo, id string) (meta.Version, meta.Package, error) {
+	if err := tx.LockVersion(ctx, id); err != nil && !errors.Is(err, meta.ErrNotFound) {
+		return meta.Version{}, meta.Package{}, err
+	}
+	return s.versionIn(ctx, tx.Q, r, id)
+}
+
+// versionIn loads a version by id, with its package, when it belongs to
+// repository r.
 func (s *Service) versionIn(ctx context.Context, q meta.Q, r repo.Repo, id string) (meta.Version, meta.Package, error) {
 	v, err := q.GetVersion(ctx, id)
 	if errors.Is(err, meta.ErrNotFound) {

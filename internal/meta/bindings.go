@@ -37,16 +37,7 @@ func (t *Tx) PutBinding(ctx context.Context, b Binding, at time.Time) error {
 // DeleteBinding removes every role a subject holds on a repository;
 // ErrNotFound when it held none.
 func (q Q) DeleteBinding(ctx context.Context, repo, subject string) error {
-	res, err := q.exec(ctx, "DELETE FROM role_bindings WHERE repo_key = ? AND subject = ?", repo, subject)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return affectedOne(q.exec(ctx, "DELETE FROM role_bindings WHERE repo_key = ? AND subject = ?", repo, subject))
 }
 
 // RepoBindings lists the bindings on one repository, ordered by subject.

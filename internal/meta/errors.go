@@ -23,3 +23,18 @@ func notFound(err error) error {
 	}
 	return err
 }
+
+// affectedOne turns a statement that changed no row into ErrNotFound.
+func affectedOne(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -41,15 +41,9 @@ func (t *Tx) InsertRepo(ctx context.Context, r Repo) error {
 // UpdateRepo replaces the mutable fields of a repository (description,
 // upstream, settings, members). ErrNotFound when it does not exist.
 func (t *Tx) UpdateRepo(ctx context.Context, r Repo) error {
-	res, err := t.exec(ctx, "UPDATE repos SET description = ?, upstream_url = ?, settings = ?, updated_at = ? WHERE key = ?",
-		r.Description, r.UpstreamURL, r.Settings, Micros(r.UpdatedAt), r.Key)
-	if err != nil {
+	if err := affectedOne(t.exec(ctx, "UPDATE repos SET description = ?, upstream_url = ?, settings = ?, updated_at = ? WHERE key = ?",
+		r.Description, r.UpstreamURL, r.Settings, Micros(r.UpdatedAt), r.Key)); err != nil {
 		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return ErrNotFound
 	}
 	if _, err := t.exec(ctx, "DELETE FROM repo_members WHERE repo_key = ?", r.Key); err != nil {
 		return err
@@ -147,16 +141,7 @@ func (t *Tx) DeleteRepo(ctx context.Context, key string, at time.Time) error {
 		WHERE state = 'published' AND package_id IN (SELECT id FROM packages WHERE repo_key = ?)`, Micros(at), Micros(at), key); err != nil {
 		return err
 	}
-	res, err := t.exec(ctx, "DELETE FROM repos WHERE key = ?", key)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return affectedOne(t.exec(ctx, "DELETE FROM repos WHERE key = ?", key))
 }
 
 // CountPackages reports how many packages a repository holds.

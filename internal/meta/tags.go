@@ -37,16 +37,7 @@ func (q Q) PutTag(ctx context.Context, t Tag) (string, error) {
 
 // DeleteTag removes a tag; ErrNotFound when it does not exist.
 func (q Q) DeleteTag(ctx context.Context, packageID, name string) error {
-	res, err := q.exec(ctx, "DELETE FROM tags WHERE package_id = ? AND name = ?", packageID, name)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return affectedOne(q.exec(ctx, "DELETE FROM tags WHERE package_id = ? AND name = ?", packageID, name))
 }
 
 // GetTag returns one tag with its version string, ErrNotFound if none.

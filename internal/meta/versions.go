@@ -81,16 +81,7 @@ func (q Q) ListVersions(ctx context.Context, packageID string, states ...string)
 // SetManifest stores a draft's manifest. The database refuses it for a
 // published version.
 func (q Q) SetManifest(ctx context.Context, id string, manifest []byte, at time.Time) error {
-	res, err := q.exec(ctx, "UPDATE versions SET manifest = ?, updated_at = ? WHERE id = ? AND state = 'draft'", string(manifest), Micros(at), id)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return affectedOne(q.exec(ctx, "UPDATE versions SET manifest = ?, updated_at = ? WHERE id = ? AND state = 'draft'", string(manifest), Micros(at), id))
 }
 
 // PublishVersion moves a draft to published; false when it was not a draft.
