@@ -112,7 +112,8 @@ func newCommand(getenv func(string) string) *cobra.Command {
 		Use:   "admin",
 		Short: "Administer an Artifortress server through its /v1 API",
 		Long: `Administer an Artifortress server through its /v1 HTTP API: tokens, repositories,
-role bindings and the audit log.
+role bindings, the audit log, blobs and uploads, and packages: their versions
+(draft, files, manifest, publish), their files and their tags.
 
 The server address comes from --url, else $ARTIFORTRESS_URL, else http://127.0.0.1:8080.
 The token comes from --token, else $ARTIFORTRESS_TOKEN. Prefer the environment variable:
@@ -124,7 +125,8 @@ value, no token).`,
 		Example: `  export ARTIFORTRESS_URL=https://artifacts.example.com
   export ARTIFORTRESS_TOKEN=afp_...
   artifortress admin whoami
-  artifortress admin repos list -o json`,
+  artifortress admin repos list -o json
+  artifortress admin packages list generic-local`,
 		Args: cobra.NoArgs,
 		RunE: showHelp,
 	}
@@ -142,6 +144,10 @@ value, no token).`,
 		newAuditCommand(o),
 		newUploadsCommand(o),
 		newBlobsCommand(o),
+		newPackagesCommand(o),
+		newVersionsCommand(o),
+		newFilesCommand(o),
+		newTagsCommand(o),
 	)
 	ReportErrors(cmd)
 	return cmd

@@ -23,6 +23,8 @@ func TestExitCode(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", &APIError{Status: 500}), 1},
 		{&TransportError{Method: "GET", URL: "http://x", Err: errors.New("refused")}, 1},
 		{errors.New("anything else"), 1},
+		{inStep(&APIError{Status: 409}, "uploading %s", "a.tgz"), 1},
+		{inStep(&UsageError{Err: errors.New("x")}, "step"), 2},
 	} {
 		if got := ExitCode(tc.err); got != tc.want {
 			t.Errorf("ExitCode(%v) = %d, want %d", tc.err, got, tc.want)

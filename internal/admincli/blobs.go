@@ -1,6 +1,8 @@
 package admincli
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -71,12 +73,7 @@ request cannot resume; use "artifortress push" for large ones.`,
 			if err != nil {
 				return err
 			}
-			var q url.Values
-			if digest != "" {
-				q = url.Values{"digest": {digest}}
-			}
-			var res BlobInfo
-			raw, err := s.client.Send(s.ctx, http.MethodPut, Pathf("/v1/repos/%s/blobs", args[0]), q, f, size, &res)
+			res, raw, _, err := s.putBlob(args[0], f, size, digest)
 			if err != nil {
 				return err
 			}
@@ -139,4 +136,22 @@ readable in the repository, 1 when it is not there (http_404) or not yours to re
 			})
 		},
 	}
+}
+
+// putBlob uploads size bytes of f as a blob of repo in one request (PUT
+// /v1/repos/{repo}/blobs), streamed, and returns the answer decoded and raw,
+// with the SHA-256 digest of the bytes sent ("sha256:<hex>", computed while
+// sending) for callers that check the server's answer against it. With
+// digest set the server refuses other bytes.
+func (s *session) putBlob(repo string, f io.Reader, size int64, digest string) (res BlobInfo, raw []byte, sent string, err error) {
+	var q url.Values
+	if digest != "" {
+		q = url.Values{"digest": {digest}}
+	}
+	h := sha256.New()
+	raw, err = s.client.Send(s.ctx, http.MethodPut, Pathf("/v1/repos/%s/blobs", repo), q, io.TeeReader(f, h), size, &res)
+	if err != nil {
+		return BlobInfo{}, nil, "", err
+	}
+	return res, raw, "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -79,12 +79,16 @@ func (c *Client) endpoint(escapedPath string, q url.Values) *url.URL {
 
 func (c *Client) newRequest(ctx context.Context, method, escapedPath string, q url.Values, in any, accept string) (*http.Request, error) {
 	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
+	switch b := in.(type) {
+	case nil:
+	case jsonBody:
+		body = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(in)
 		if err != nil {
 			return nil, fmt.Errorf("encoding request: %w", err)
 		}
-		body = bytes.NewReader(b)
+		body = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.endpoint(escapedPath, q).String(), body)
 	if err != nil {
@@ -106,6 +110,11 @@ func (c *Client) identify(req *http.Request, auth bool) {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 }
+
+// jsonBody is a request body for Call that is already JSON: it is sent
+// byte for byte, where json.Marshal would compact it and escape HTML
+// characters (for a manifest stored as given).
+type jsonBody []byte
 
 // rawResponse is a complete answer, whatever its status.
 type rawResponse struct {
@@ -371,6 +380,13 @@ func (c *Client) stream(ctx context.Context, escapedPath string, q url.Values, a
 		return 0, err
 	}
 	defer resp.Body.Close()
+	return c.copyBody(w, resp)
+}
+
+// copyBody copies the body of an answer Open returned to w as it arrives.
+// A failure of w is returned as is; a failure reading the answer becomes a
+// *TransportError.
+func (c *Client) copyBody(w io.Writer, resp *http.Response) (int64, error) {
 	n, err := io.Copy(localWriter{w}, resp.Body)
 	if err != nil {
 		var we *writeError

@@ -58,6 +58,9 @@ func runCases(t *testing.T, cases []commandCase) {
 			if tc.code == 0 && strings.Contains(res.stderr, "error:") {
 				t.Errorf("stderr of a success mentions an error:\n%s", res.stderr)
 			}
+			if n := strings.Count(res.stderr, "error:"); tc.code != 0 && n != 1 {
+				t.Errorf("stderr reports %d errors, want 1:\n%s", n, res.stderr)
+			}
 		})
 	}
 }
@@ -252,6 +255,13 @@ func TestRepos(t *testing.T) {
 			stdout: "KEY        TYPE    FORMAT  DESCRIPTION\n" +
 				"npm-local  local   npm     internal packages\n" +
 				"npmjs      remote  npm     -\n",
+		},
+		{
+			name:    "json ends with one newline whatever the answer ends with",
+			args:    []string{"repos", "get", "npm", "-o", "json"},
+			replies: []cannedReply{reply(200, "\n"+`{"key":"npm"}`+"\n")},
+			want:    []wantRequest{{method: "GET", path: "/v1/repos/npm"}},
+			stdout:  "{\n  \"key\": \"npm\"\n}\n",
 		},
 		{
 			name:    "list filters",

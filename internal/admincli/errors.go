@@ -71,6 +71,27 @@ func (e *TransportError) Error() string {
 // Unwrap returns the underlying error.
 func (e *TransportError) Unwrap() error { return e.Err }
 
+// stepError names the step of a command that failed, for commands that
+// run several requests ("uploading a.tgz"). report prints the step before
+// an API error, which it otherwise prints alone.
+type stepError struct {
+	step string
+	err  error
+}
+
+func (e *stepError) Error() string { return e.step + ": " + e.err.Error() }
+
+// Unwrap returns the error of the step.
+func (e *stepError) Unwrap() error { return e.err }
+
+// inStep wraps err, when not nil, with the step it failed in.
+func inStep(err error, format string, a ...any) error {
+	if err == nil {
+		return nil
+	}
+	return &stepError{step: fmt.Sprintf(format, a...), err: err}
+}
+
 // ExitCode maps an error returned by the admin command tree to the process
 // exit status: 0 for nil, 2 for a *UsageError anywhere in the chain, and 1
 // for anything else (an *APIError, a *TransportError, an unreadable answer,
@@ -97,15 +118,22 @@ func report(cmd *cobra.Command, err error) error {
 		fmt.Fprintf(w, "error: %s\n", sanitize(ue.Error()))
 		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	case errors.As(err, &ae):
-		printAPIError(w, ae)
+		printAPIError(w, err, ae)
 	default:
 		fmt.Fprintf(w, "error: %s\n", sanitize(err.Error()))
 	}
 	return err
 }
 
-func printAPIError(w io.Writer, e *APIError) {
-	fmt.Fprintf(w, "error: %s\n", sanitize(e.Error()))
+// printAPIError prints e, after the step that failed when err holds a
+// *stepError ("uploading a.tgz: forbidden: ..."), and e's hints.
+func printAPIError(w io.Writer, err error, e *APIError) {
+	msg := e.Error()
+	var se *stepError
+	if errors.As(err, &se) {
+		msg = se.Error()
+	}
+	fmt.Fprintf(w, "error: %s\n", sanitize(msg))
 	if e.Status == 401 {
 		fmt.Fprintln(w, "hint: check the token in ARTIFORTRESS_TOKEN (or --token): it may be wrong, expired or revoked")
 	}

@@ -16,9 +16,12 @@ const (
 	outputJSON  = "json"
 )
 
-// writeJSON prints a JSON answer of the API indented by two spaces.
+// writeJSON prints a JSON answer of the API indented by two spaces, ending
+// with one newline (json.Indent keeps the newline the server's encoder
+// ends its answers with, so surrounding space is trimmed first).
 func writeJSON(w io.Writer, raw []byte) error {
-	if len(bytes.TrimSpace(raw)) == 0 {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
 		raw = []byte("{}")
 	}
 	var buf bytes.Buffer

@@ -141,6 +141,9 @@ type wantRequest struct {
 	path   string // escaped
 	query  string // raw, as encoded by the client (keys sorted)
 	body   string // JSON compared structurally; "" means no body
+	// rawBody, when set, is the exact body instead (uploads, bodies sent
+	// byte for byte).
+	rawBody string
 }
 
 func checkRequests(t *testing.T, got []recordedRequest, want []wantRequest) {
@@ -152,6 +155,12 @@ func checkRequests(t *testing.T, got []recordedRequest, want []wantRequest) {
 		g := got[i]
 		if g.Method != w.method || g.Path != w.path || g.RawQuery != w.query {
 			t.Errorf("request %d: got %s %s?%s, want %s %s?%s", i, g.Method, g.Path, g.RawQuery, w.method, w.path, w.query)
+		}
+		if w.rawBody != "" {
+			if string(g.Body) != w.rawBody {
+				t.Errorf("request %d: got body %q, want %q", i, g.Body, w.rawBody)
+			}
+			continue
 		}
 		checkJSONBody(t, i, g.Body, w.body)
 	}

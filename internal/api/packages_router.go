@@ -15,9 +15,9 @@ import (
 // segment: a package name is one segment (a name containing "/", such as
 // "@scope/pkg" or "team/app", is sent with %2F), a file path is the rest.
 //
-// Under packages/, a first segment "versions" followed by "drafts" or a
-// version id ("ver_...") addresses versions by id; anything else is a
-// package name.
+// Under packages/, a first segment "versions" addresses versions by id
+// ("versions/drafts", "versions/{id}/..."), unless the next segment is
+// "versions" or "tags": then "versions" is a package name.
 
 // packagePath is a parsed package route: its logical pattern (as listed by
 // Routes) and the path values it sets.
@@ -50,7 +50,7 @@ func parsePackagePath(escaped string) (packagePath, bool) {
 		return pp("")
 	case segs[0] == "versions" && len(segs) == 2 && segs[1] == "drafts":
 		return pp("/versions/drafts")
-	case segs[0] == "versions" && len(segs) >= 2 && strings.HasPrefix(segs[1], "ver_"):
+	case segs[0] == "versions" && len(segs) >= 2 && segs[1] != "versions" && segs[1] != "tags":
 		switch {
 		case len(segs) == 2:
 			return pp("/versions/{versionId}", "versionId", segs[1])

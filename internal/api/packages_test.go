@@ -346,6 +346,7 @@ func TestPackageRouting(t *testing.T) {
 	}{
 		{"DELETE", "/v1/repos/gen/packages/versions/drafts", http.StatusMethodNotAllowed},
 		{"GET", "/v1/repos/gen/packages/x/y/z", 404},
+		{"GET", "/v1/repos/gen/packages/versions/not-an-id", 404},
 		{"GET", "/v1/repos/gen/packages/x/versions/1/notfiles/a", 404},
 		{"GET", "/v1/repos/nope/packages", 404},
 	} {

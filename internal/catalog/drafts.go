@@ -81,5 +81,9 @@ func (s *Service) CreateDraft(ctx context.Context, caller *auth.Principal, repoK
 		// A concurrent request created the same draft first: answer with it.
 		return s.CreateDraft(ctx, caller, repoKey, req)
 	}
+	if err != nil {
+		return Version{}, false, err
+	}
+	out, err = s.withEntries(ctx, r, out.Row, out.Package)
 	return out, created, err
 }
