@@ -142,7 +142,7 @@ func (a *API) serveBlob(w http.ResponseWriter, r *http.Request, l meta.BlobLink,
 // missingBytes: metadata says the blob exists but the store has no bytes.
 func missingBytes(err error, digest blob.Digest) error {
 	if errors.Is(err, blob.ErrNotFound) {
-		return fault.Unavailable("blob %s is recorded but its bytes are missing from the blob store; run a verify", digest)
+		return fault.Unavailable("blob %s is recorded but its bytes are missing from the blob store; restore them from backup (see docs/runbooks/data-plane.md)", digest)
 	}
 	return err
 }

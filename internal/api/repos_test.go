@@ -154,7 +154,7 @@ func TestRepositoryRules(t *testing.T) {
 			env.Must(t, 400, "GET", "/v1/repos?format=cobol", tok, nil)
 			// A repository that does not exist and one the caller cannot
 			// read look the same.
-			a := env.Do(t, "GET", "/v1/repos/npm-all", tok, nil)
+			a := env.Do(t, "GET", "/v1/repos/npm-outer", tok, nil)
 			z := env.Do(t, "GET", "/v1/repos/does-not-exist", tok, nil)
 			if a.Status != http.StatusNotFound || z.Status != http.StatusNotFound || a.ErrorCode() != z.ErrorCode() {
 				t.Errorf("hidden %d %s vs missing %d %s", a.Status, a.Body, z.Status, z.Body)
@@ -221,6 +221,10 @@ func TestAnonymousRead(t *testing.T) {
 				t.Errorf("anonymous %s %s: %d", c.method, c.path, r.Status)
 			}
 		}
+		// What anyone may read, a known caller without a grant may read too.
+		stranger := env.Token(t, "stranger", "repo:private:read")
+		env.Must(t, 200, "GET", "/v1/repos/public/blobs/"+d, stranger, nil)
+		env.Must(t, 404, "GET", "/v1/repos/nowhere", stranger, nil)
 		// Bad credentials are refused even where anonymous reads are allowed.
 		env.Must(t, 401, "GET", "/v1/repos/public/blobs/"+d, "afp_not_a_real_token", nil)
 	})

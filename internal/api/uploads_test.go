@@ -241,10 +241,9 @@ func TestUploadFlows(t *testing.T) {
 				t.Error("session reports a digest the caller cannot read as linkable")
 			}
 			var got session
-			env.Must(t, 200, "POST", s.path("files", "/complete"), writer, nil).JSON(t, &got)
-			r := env.Do(t, "POST", s.path("files", "/commit"), writer, nil)
-			if r.Status != 409 || r.ErrorCode() != "upload_verification_failed" {
-				t.Fatalf("commit without bytes of an unreadable digest: %d %s", r.Status, r.Body)
+			r := env.Do(t, "POST", s.path("files", "/complete"), writer, nil)
+			if r.Status != 400 || r.ErrorCode() != "upload_parts_missing" {
+				t.Fatalf("complete without bytes of an unreadable digest: %d %s", r.Status, r.Body)
 			}
 			env.Must(t, 404, "GET", "/v1/repos/files/blobs/"+sd, writer, nil)
 			// With the bytes, the upload succeeds and the duplicate is dropped.

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/artifortress/artifortress/internal/blob/s3store"
 )
 
 // Config is every server setting.
@@ -106,9 +108,8 @@ func (c Config) validateBlobs() error {
 	switch {
 	case c.BlobStore == "":
 	case strings.HasPrefix(c.BlobStore, "s3://"):
-		u, err := url.Parse(c.BlobStore)
-		if err != nil || u.Host == "" {
-			return fmt.Errorf("blob-store: want s3://bucket[/prefix], got %q", c.BlobStore)
+		if _, _, err := s3store.ParseURL(c.BlobStore); err != nil {
+			return fmt.Errorf("blob-store: %v", err)
 		}
 		if c.S3Endpoint != "" {
 			if e, err := url.Parse(c.S3Endpoint); err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" {

@@ -156,6 +156,10 @@ func (s *Service) access(ctx context.Context, q meta.Q, caller *auth.Principal, 
 		return s.anonymousAccess(ctx, q, key, role)
 	}
 	if !caller.Can(key, auth.RoleRead) {
+		// What anyone may read, a known caller may read too.
+		if r, err := s.anonymousAccess(ctx, q, key, role); err == nil {
+			return r, nil
+		}
 		return meta.Repo{}, fault.NotFound("repository %q not found", key)
 	}
 	r, err := q.GetRepo(ctx, key)

@@ -104,8 +104,18 @@ func (s *Service) Delete(ctx context.Context, caller *auth.Principal, key string
 		}
 		return fault.Forbidden("force deletion needs the global admin scope")
 	}
+	var bound []meta.Binding
+	defer func() {
+		for _, b := range bound {
+			s.bindingChanged(b.Subject)
+		}
+	}()
 	return s.db.Tx(ctx, func(tx *meta.Tx) error {
 		if _, err := s.access(ctx, tx.Q, caller, key, auth.RoleAdmin); err != nil {
+			return err
+		}
+		var err error
+		if bound, err = tx.RepoBindings(ctx, key); err != nil {
 			return err
 		}
 		packages, err := tx.CountPackages(ctx, key)

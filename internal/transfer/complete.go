@@ -65,18 +65,32 @@ func (s *Service) assemble(ctx context.Context, caller *auth.Principal, u meta.U
 	if err != nil {
 		return "", 0, false, err
 	}
-	if len(parts) == 0 && u.ExpectedDigest != "" {
-		ok, err := s.readableAnywhere(ctx, caller, u.ExpectedDigest)
+	r, err := s.repos.Access(ctx, caller, u.Repo, auth.RoleWrite)
+	if err != nil {
+		return "", 0, false, err
+	}
+	max := s.maxBlobBytes(r)
+	if len(parts) == 0 {
+		// Without bytes, a session may only link a digest the caller can
+		// already read somewhere (dedupe never grants access).
+		ok := false
+		if u.ExpectedDigest != "" {
+			if ok, err = s.readableAnywhere(ctx, caller, u.ExpectedDigest); err != nil {
+				return "", 0, false, err
+			}
+		}
+		if !ok {
+			return "", 0, false, fault.Coded(fault.KindBadRequest, "upload_parts_missing",
+				"the session has no parts; upload the bytes (a digest is linked without them only when you can read it elsewhere)").With("missing", []int{1})
+		}
+		b, err := s.db.GetBlob(ctx, u.ExpectedDigest)
 		if err != nil {
 			return "", 0, false, err
 		}
-		if ok {
-			b, err := s.db.GetBlob(ctx, u.ExpectedDigest)
-			if err != nil {
-				return "", 0, false, err
-			}
-			return b.Digest, b.Size, true, nil
+		if max > 0 && b.Size > max {
+			return "", 0, false, tooLarge(max)
 		}
+		return b.Digest, b.Size, true, nil
 	}
 	var missing []int
 	for i, p := range parts {
@@ -88,11 +102,6 @@ func (s *Service) assemble(ctx context.Context, caller *auth.Principal, u meta.U
 		return "", 0, false, fault.Coded(fault.KindBadRequest, "upload_parts_missing",
 			"parts %v are missing; parts must be numbered 1..N without gaps", missing).With("missing", missing)
 	}
-	r, err := s.repos.Access(ctx, caller, u.Repo, auth.RoleWrite)
-	if err != nil {
-		return "", 0, false, err
-	}
-	max := s.maxBlobBytes(r)
 	sums, err := blob.Ingest(ctx, s.store, assembledName(u.ID), &partsReader{ctx: ctx, store: s.store, id: u.ID, parts: parts},
 		blob.Expect{Size: -1, MaxSize: max})
 	if errors.Is(err, blob.ErrTooLarge) {
@@ -153,6 +162,10 @@ func (s *Service) Commit(ctx context.Context, caller *auth.Principal, repoKey, i
 		return s.describe(ctx, caller, u)
 	}
 	if u.State != StateCompleted {
+		return Session{}, stateConflict(u, "commit")
+	}
+	if !s.opt.Now().Before(u.ExpiresAt) {
+		u.State = StateExpired
 		return Session{}, stateConflict(u, "commit")
 	}
 	if verr := verify(u); verr != nil {

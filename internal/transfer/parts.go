@@ -94,7 +94,7 @@ func (s *Service) PartURL(ctx context.Context, caller *auth.Principal, repoKey, 
 		if err != nil {
 			return PartURL{}, fmt.Errorf("pre-sign part: %w", err)
 		}
-		return PartURL{URL: raw, Method: "PUT", ExpiresAt: expires.UTC()}, nil
+		return PartURL{URL: raw, Method: "PUT", ExpiresAt: expires.UTC().Truncate(time.Second)}, nil
 	}
 	exp, sig := s.signer.Sign(u.ID, n, expires)
 	q := url.Values{"expires": {exp}, "signature": {sig}}

@@ -87,7 +87,15 @@ func (s *Service) Create(ctx context.Context, caller *auth.Principal, repoKey st
 	if err != nil {
 		return Session{}, err
 	}
-	return s.describe(ctx, caller, u)
+	// A new session has no parts: answer without asking the store, so an
+	// unreachable store cannot fail a request whose row is committed.
+	sess := Session{Upload: u, Parts: []Part{}, PartSize: s.opt.PartSize, MaxPartSize: s.opt.MaxPartSize, MaxParts: s.opt.MaxParts}
+	if u.ExpectedDigest != "" {
+		if sess.Linkable, err = s.readableAnywhere(ctx, caller, u.ExpectedDigest); err != nil {
+			return Session{}, err
+		}
+	}
+	return sess, nil
 }
 
 // Get returns a session with the parts received so far (role write).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -109,7 +110,17 @@ func (w *writer) Commit(ctx context.Context) (blob.Info, error) {
 		if err := w.ctx.Err(); err != nil {
 			return blob.Info{}, err
 		}
-		info, err := w.s.client.PutObject(ctx, w.s.bucket, w.key, bytes.NewReader(w.buf), int64(len(w.buf)), w.putOptions())
+		var info minio.UploadInfo
+		var err error
+		for attempt := 1; ; attempt++ {
+			info, err = w.s.client.PutObject(ctx, w.s.bucket, w.key, bytes.NewReader(w.buf), int64(len(w.buf)), w.putOptions())
+			// Filesystem-backed S3 servers (versitygw posix) remove a
+			// directory when its last object goes, and a PUT racing that
+			// removal fails with "is a directory": the PUT is safe to repeat.
+			if err == nil || attempt == 3 || !strings.Contains(err.Error(), "is a directory") {
+				break
+			}
+		}
 		w.buf = nil
 		if err != nil {
 			return blob.Info{}, fmt.Errorf("s3 store: put %s: %w", w.key, err)
