@@ -4,32 +4,43 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
+	"github.com/artifortress/artifortress/internal/config"
 	"github.com/artifortress/artifortress/internal/servertest"
 )
 
-// BenchmarkAuthenticate measures verifying a PAT (parse, primary-key lookup,
-// constant-time hash compare, role bindings) on each metadata backend.
+// BenchmarkAuthenticate measures verifying a PAT on each metadata backend:
+// uncached (parse, primary-key lookup, constant-time hash compare, role
+// bindings) and through the --auth-cache-ttl cache (parse and hash compare).
 // Compare with BenchmarkAuthorizedGetRepo to see what HTTP and JSON add.
 func BenchmarkAuthenticate(b *testing.B) {
 	for _, be := range servertest.Backends() {
-		b.Run(be.Name, func(b *testing.B) {
-			env := servertest.Start(b, be)
-			env.CreateRepo(b, "libs", nil)
-			tok := env.Token(b, "bench", "repo:libs:read")
-			svc := env.Server.Auth()
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if _, err := svc.Authenticate(b.Context(), tok); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
-		})
+		for _, ttl := range []time.Duration{0, 2 * time.Second} {
+			name := be.Name + "/uncached"
+			if ttl > 0 {
+				name = be.Name + "/cached"
+			}
+			b.Run(name, func(b *testing.B) { benchAuthenticate(b, be, ttl) })
+		}
 	}
+}
+
+func benchAuthenticate(b *testing.B, be servertest.Backend, ttl time.Duration) {
+	env := servertest.Start(b, be, func(c *config.Config) { c.AuthCacheTTL = ttl })
+	env.CreateRepo(b, "libs", nil)
+	tok := env.Token(b, "bench", "repo:libs:read")
+	svc := env.Server.Auth()
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := svc.Authenticate(b.Context(), tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
 
 // BenchmarkAuthorizedGetRepo measures a whole authorized request over
