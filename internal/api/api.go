@@ -6,9 +6,12 @@ import (
 
 	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/catalog"
+	"github.com/artifortress/artifortress/internal/events"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/repo"
+	"github.com/artifortress/artifortress/internal/search"
 	"github.com/artifortress/artifortress/internal/transfer"
+	"github.com/artifortress/artifortress/internal/webhook"
 )
 
 // API serves /v1.
@@ -17,6 +20,9 @@ type API struct {
 	repos        *repo.Service
 	transfer     *transfer.Service
 	catalog      *catalog.Service
+	search       *search.Service
+	webhooks     *webhook.Service
+	events       *events.Admin
 	db           *meta.DB
 	log          *slog.Logger
 	maxBodyBytes int64
@@ -28,6 +34,9 @@ type Deps struct {
 	Repos        *repo.Service
 	Transfer     *transfer.Service
 	Catalog      *catalog.Service
+	Search       *search.Service
+	Webhooks     *webhook.Service
+	Events       *events.Admin
 	DB           *meta.DB
 	Log          *slog.Logger
 	MaxBodyBytes int64 // limit on JSON request bodies
@@ -35,7 +44,8 @@ type Deps struct {
 
 // New returns the /v1 API.
 func New(d Deps) *API {
-	return &API{auth: d.Auth, repos: d.Repos, transfer: d.Transfer, catalog: d.Catalog, db: d.DB, log: d.Log, maxBodyBytes: d.MaxBodyBytes}
+	return &API{auth: d.Auth, repos: d.Repos, transfer: d.Transfer, catalog: d.Catalog,
+		search: d.Search, webhooks: d.Webhooks, events: d.Events, db: d.DB, log: d.Log, maxBodyBytes: d.MaxBodyBytes}
 }
 
 // handlerFunc is an authenticated /v1 handler: p is never nil.
@@ -113,6 +123,23 @@ func (a *API) routes() []route {
 		{"GET", "/v1/repos/{key}/packages/{name}/tags/{tag}", a.getTag, optional, true},
 		{"PUT", "/v1/repos/{key}/packages/{name}/tags/{tag}", a.putTag, token, true},
 		{"DELETE", "/v1/repos/{key}/packages/{name}/tags/{tag}", a.deleteTag, token, true},
+		{"GET", "/v1/search", a.searchAll, token, false},
+		{"GET", "/v1/repos/{key}/search", a.searchRepo, optional, false},
+		{"GET", "/v1/admin/search/status", a.searchStatus, token, false},
+		{"POST", "/v1/admin/search/rebuild", a.searchRebuild, token, false},
+		{"POST", "/v1/admin/search/pause", a.searchPause, token, false},
+		{"POST", "/v1/admin/search/resume", a.searchResume, token, false},
+		{"GET", "/v1/admin/events", a.listEvents, token, false},
+		{"GET", "/v1/admin/events/stats", a.eventStats, token, false},
+		{"GET", "/v1/admin/events/{id}", a.getEvent, token, false},
+		{"POST", "/v1/admin/events/{id}/replay", a.replayEvent, token, false},
+		{"POST", "/v1/webhooks", a.createWebhook, token, false},
+		{"GET", "/v1/webhooks", a.listWebhooks, token, false},
+		{"GET", "/v1/webhooks/{id}", a.getWebhook, token, false},
+		{"PATCH", "/v1/webhooks/{id}", a.updateWebhook, token, false},
+		{"DELETE", "/v1/webhooks/{id}", a.deleteWebhook, token, false},
+		{"GET", "/v1/webhooks/{id}/deliveries", a.listDeliveries, token, false},
+		{"POST", "/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver", a.redeliver, token, false},
 	}
 }
 

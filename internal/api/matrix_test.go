@@ -35,6 +35,7 @@ const (
 	s403 = http.StatusForbidden
 	s404 = http.StatusNotFound
 	s409 = http.StatusConflict
+	s400 = http.StatusBadRequest
 )
 
 type matrixCase struct {
@@ -76,6 +77,38 @@ func matrix() []matrixCase {
 		env.Must(t, s201, "PUT", "/v1/repos/target/blobs", env.AdminToken, matrixBlob)
 	}
 	writers := want{s401, s404, s403, s200, s403, s200, s404, s200}
+	globalOnly := want{s401, s403, s403, s403, s403, s403, s403, s200}
+	webhookAdmins := want{s401, s404, s404, s404, s404, s200, s404, s200}
+	// rebuildIn puts the search rebuild in state (running or paused).
+	rebuildIn := func(state string) func(t *testing.T, env *servertest.Env) {
+		return func(t *testing.T, env *servertest.Env) {
+			for range 3 {
+				var st struct{ State string }
+				env.Must(t, s200, "GET", "/v1/admin/search/status", env.AdminToken, nil).JSON(t, &st)
+				switch {
+				case st.State == state:
+					return
+				case st.State == "running":
+					env.Must(t, s200, "POST", "/v1/admin/search/pause", env.AdminToken, nil)
+				case st.State == "paused":
+					env.Must(t, s200, "POST", "/v1/admin/search/resume", env.AdminToken, nil)
+				default:
+					env.Must(t, s200, "POST", "/v1/admin/search/rebuild", env.AdminToken, nil)
+				}
+			}
+		}
+	}
+	var webhookID string
+	newWebhook := func(t *testing.T, env *servertest.Env) {
+		var wh struct{ ID string }
+		env.Must(t, s201, "POST", "/v1/webhooks", env.AdminToken, map[string]any{
+			"url": "https://hooks.example.com/in", "events": []string{"version.published"}, "repos": []string{"target"},
+		}).JSON(t, &wh)
+		webhookID = wh.ID
+	}
+	webhookPath := func(rest string) func() string {
+		return func() string { return "/v1/webhooks/" + webhookID + rest }
+	}
 	readers := want{s401, s404, s200, s200, s200, s200, s404, s200}
 	var draftID string
 	draftN := 0
@@ -200,6 +233,34 @@ func matrix() []matrixCase {
 			before: func(t *testing.T, env *servertest.Env) {
 				env.Must(t, s200, "PUT", "/v1/repos/target/packages/fixture/tags/temp", env.AdminToken, map[string]any{"version": "1.0.0"})
 			}, want: want{s401, s404, s403, s204, s403, s204, s404, s204}},
+		{method: "GET", pattern: "/v1/search", path: "/v1/search?q=fixture", want: want{s401, s200, s200, s200, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/v1/repos/{key}/search", path: "/v1/repos/target/search?q=fixture", want: readers},
+		{method: "GET", pattern: "/v1/admin/search/status", path: "/v1/admin/search/status", want: globalOnly},
+		{method: "POST", pattern: "/v1/admin/search/rebuild", path: "/v1/admin/search/rebuild", want: globalOnly},
+		{method: "POST", pattern: "/v1/admin/search/pause", path: "/v1/admin/search/pause",
+			before: rebuildIn("running"), want: globalOnly},
+		{method: "POST", pattern: "/v1/admin/search/resume", path: "/v1/admin/search/resume",
+			before: rebuildIn("paused"), want: globalOnly},
+		{method: "GET", pattern: "/v1/admin/events", path: "/v1/admin/events?state=pending", want: globalOnly},
+		{method: "GET", pattern: "/v1/admin/events/stats", path: "/v1/admin/events/stats", want: globalOnly},
+		{method: "GET", pattern: "/v1/admin/events/{id}", path: "/v1/admin/events/1", want: globalOnly},
+		// The fixture's event has no dead delivery: an authorized caller
+		// passes authorization and meets the 409.
+		{method: "POST", pattern: "/v1/admin/events/{id}/replay", path: "/v1/admin/events/1/replay",
+			want: want{s401, s403, s403, s403, s403, s403, s403, s409}},
+		{method: "POST", pattern: "/v1/webhooks", path: "/v1/webhooks",
+			body: func(string) any {
+				return map[string]any{"url": "https://hooks.example.com/in", "events": []string{"version.published"}, "repos": []string{"target"}}
+			}, want: want{s401, s400, s403, s403, s403, s201, s400, s201}}, // 400: "target" does not exist for them
+		{method: "GET", pattern: "/v1/webhooks", path: "/v1/webhooks", want: want{s401, s200, s200, s200, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/v1/webhooks/{id}", pathFn: webhookPath(""), before: newWebhook, want: webhookAdmins},
+		{method: "PATCH", pattern: "/v1/webhooks/{id}", pathFn: webhookPath(""), before: newWebhook,
+			body: func(string) any { return map[string]any{"enabled": false} }, want: webhookAdmins},
+		{method: "DELETE", pattern: "/v1/webhooks/{id}", pathFn: webhookPath(""), before: newWebhook,
+			want: want{s401, s404, s404, s404, s404, s204, s404, s204}},
+		{method: "GET", pattern: "/v1/webhooks/{id}/deliveries", pathFn: webhookPath("/deliveries"), before: newWebhook, want: webhookAdmins},
+		{method: "POST", pattern: "/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver", pathFn: webhookPath("/deliveries/999999/redeliver"), before: newWebhook,
+			want: want{s401, s404, s404, s404, s404, s404, s404, s404}},
 		// Service endpoints answer everyone.
 		{method: "GET", pattern: "/health/live", path: "/health/live",
 			want: want{s200, s200, s200, s200, s200, s200, s200, s200}},

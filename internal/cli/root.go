@@ -49,7 +49,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newServeCommand(), newMigrateCommand(), newVersionCommand(), newBenchCommand(), admincli.NewCommand(), transfercli.NewPushCommand(), transfercli.NewPullCommand())
+	root.AddCommand(newServeCommand(), newWorkerCommand(), newMigrateCommand(), newVersionCommand(), newBenchCommand(), admincli.NewCommand(), transfercli.NewPushCommand(), transfercli.NewPullCommand())
 	admincli.Version = server.Version
 	return root
 }

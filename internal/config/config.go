@@ -37,6 +37,9 @@ type Config struct {
 	MaxUploadSessions int
 	UploadSessionTTL  time.Duration
 	SweepInterval     time.Duration
+
+	Worker        bool
+	OutboundAllow string
 }
 
 // Defaults returns the configuration used when nothing is set: the embedded
@@ -57,6 +60,7 @@ func Defaults() Config {
 		MaxUploadSessions:  64,
 		UploadSessionTTL:   24 * time.Hour,
 		SweepInterval:      time.Minute,
+		Worker:             true,
 	}
 }
 
@@ -132,6 +136,17 @@ func (c Config) validateBlobs() error {
 		return fmt.Errorf("sweep-interval: must be at least 1s")
 	}
 	return nil
+}
+
+// OutboundAllowList splits OutboundAllow into its entries.
+func (c Config) OutboundAllowList() []string {
+	var out []string
+	for _, e := range strings.Split(c.OutboundAllow, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // SlogLevel parses LogLevel.

@@ -134,6 +134,11 @@ func (s *Service) Delete(ctx context.Context, caller *auth.Principal, key string
 				return fault.Conflict("repository %q is a member of %s; remove it there first or force the deletion", key, strings.Join(parents, ", ")).With("virtualRepos", parents)
 			}
 		}
+		// Webhooks that named the repository forget it, so a repository
+		// created later under the same key inherits none of them.
+		if _, _, err := tx.DetachRepoFromWebhooks(ctx, key, s.now().UTC()); err != nil {
+			return err
+		}
 		if err := tx.DeleteRepo(ctx, key, s.now().UTC()); err != nil {
 			if errors.Is(err, meta.ErrNotFound) {
 				return fault.NotFound("repository %q not found", key)

@@ -19,12 +19,15 @@ import (
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/config"
+	"github.com/artifortress/artifortress/internal/events"
 	"github.com/artifortress/artifortress/internal/format/formats"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/publicurl"
 	"github.com/artifortress/artifortress/internal/repo"
+	"github.com/artifortress/artifortress/internal/search"
 	"github.com/artifortress/artifortress/internal/telemetry"
 	"github.com/artifortress/artifortress/internal/transfer"
+	"github.com/artifortress/artifortress/internal/webhook"
 )
 
 // Version is the release version, set at build time with
@@ -43,8 +46,14 @@ type Server struct {
 	transfer  *transfer.Service
 	checksums *transfer.Checksummer
 	catalog   *catalog.Service
-	api       *api.API
-	handler   http.Handler
+	// The event side: worker and handlers, search, webhooks, event admin.
+	worker     *events.Worker
+	search     *search.Service
+	webhooks   *webhook.Service
+	eventAdmin *events.Admin
+	api        *api.API
+	metrics    *telemetry.Metrics
+	handler    http.Handler
 }
 
 // BlobDir is where blobs live under the data directory.
@@ -102,10 +111,16 @@ func (s *Server) init(ctx context.Context) error {
 		return err
 	}
 	s.catalog = catalog.New(s.db, s.repos, formats.Lookup)
-	s.api = api.New(api.Deps{
-		Auth: s.auth, Repos: s.repos, Transfer: s.transfer, Catalog: s.catalog, DB: s.db, Log: s.log, MaxBodyBytes: s.cfg.MaxRequestBytes,
-	})
 	metrics := telemetry.NewMetrics(Version, telemetry.Revision())
+	s.metrics = metrics
+	if err := s.initEvents(metrics); err != nil {
+		return err
+	}
+	s.api = api.New(api.Deps{
+		Auth: s.auth, Repos: s.repos, Transfer: s.transfer, Catalog: s.catalog,
+		Search: s.search, Webhooks: s.webhooks, Events: s.eventAdmin,
+		DB: s.db, Log: s.log, MaxBodyBytes: s.cfg.MaxRequestBytes,
+	})
 	mux := http.NewServeMux()
 	s.api.Register(mux)
 	mux.HandleFunc("GET /health/live", liveHandler)
@@ -164,6 +179,9 @@ func (s *Server) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	})
 	background.Go(func() { s.checksums.Run(bg, time.Minute) })
 	background.Go(func() { s.sweepLoop(bg) })
+	if s.cfg.Worker {
+		background.Go(func() { s.runEvents(bg) })
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.log.InfoContext(ctx, "listening", slog.String("addr", ln.Addr().String()), slog.String("version", Version),

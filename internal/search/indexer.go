@@ -1,0 +1,98 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/artifortress/artifortress/internal/format"
+	"github.com/artifortress/artifortress/internal/meta"
+)
+
+// Formats finds a format's rules by name (formats.Lookup).
+type Formats func(name string) (format.Format, bool)
+
+// The outbox events the index follows. Each names a version whose
+// searchability may have changed; the index then re-reads that version from
+// the truth tables, so the events' order and payloads do not matter.
+const (
+	EventPublished         = "version.published"
+	EventTombstoned        = "version.tombstoned"
+	EventRestored          = "version.restored"
+	EventQuarantined       = "version.quarantined"
+	EventQuarantineRelease = "quarantine.released"
+	EventQuarantineReject  = "quarantine.rejected"
+)
+
+// EventTypes lists the event types Indexer.Handle acts on; it ignores others.
+var EventTypes = []string{EventPublished, EventTombstoned, EventRestored, EventQuarantined, EventQuarantineRelease, EventQuarantineReject}
+
+// HandlerName is the name the indexer registers under with the event worker.
+const HandlerName = "search"
+
+// Indexer keeps the search index in step with the outbox. It is the event
+// worker's handler: idempotent, safe to run on several nodes at once, and
+// order-independent, because every event makes it re-derive the version's
+// row from the truth tables (upsert when searchable, delete otherwise).
+type Indexer struct {
+	db      *meta.DB
+	formats Formats
+}
+
+// NewIndexer returns the indexer over db.
+func NewIndexer(db *meta.DB, formats Formats) *Indexer {
+	return &Indexer{db: db, formats: formats}
+}
+
+// Name returns HandlerName.
+func (ix *Indexer) Name() string { return HandlerName }
+
+// Handle applies one outbox event. Events of types outside EventTypes are
+// ignored (nil). An error — the index is missing or broken, the store does
+// not answer, the event names no version — leaves the event to the
+// worker's retries; handling an event again, or out of order, is harmless.
+func (ix *Indexer) Handle(ctx context.Context, e meta.Event) error {
+	if !slices.Contains(EventTypes, e.Type) {
+		return nil
+	}
+	id, err := versionOf(e)
+	if err != nil {
+		return err
+	}
+	if err := ix.Reindex(ctx, id); err != nil {
+		return fmt.Errorf("search: event %d (%s): %w", e.ID, e.Type, err)
+	}
+	if err := ix.db.Tx(ctx, func(tx *meta.Tx) error { return tx.NoteSearchEvent(ctx, e.ID, e.CreatedAt) }); err != nil {
+		return fmt.Errorf("search: event %d (%s): record progress: %w", e.ID, e.Type, err)
+	}
+	return nil
+}
+
+// Reindex makes a version's index row match the truth tables: written when
+// the version is searchable, removed otherwise (including when it does not
+// exist).
+func (ix *Indexer) Reindex(ctx context.Context, versionID string) error {
+	src, err := ix.db.SearchSource(ctx, versionID)
+	switch {
+	case errors.Is(err, meta.ErrNotFound):
+		return ix.db.Tx(ctx, func(tx *meta.Tx) error { return tx.DeleteSearchRow(ctx, versionID) })
+	case err != nil:
+		return err
+	}
+	row := rowOf(src, ix.formats)
+	return ix.db.Tx(ctx, func(tx *meta.Tx) error { return tx.UpsertSearchRows(ctx, []meta.SearchRow{row}) })
+}
+
+// versionOf finds the version an event is about: the payload's "versionId",
+// else an aggregate "version/<id>".
+func versionOf(e meta.Event) (string, error) {
+	if id, ok := e.Payload["versionId"].(string); ok && id != "" {
+		return id, nil
+	}
+	if id, ok := strings.CutPrefix(e.Aggregate, "version/"); ok && id != "" {
+		return id, nil
+	}
+	return "", fmt.Errorf("search: event %d (%s) names no version: no payload versionId and aggregate %q", e.ID, e.Type, e.Aggregate)
+}
