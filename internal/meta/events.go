@@ -236,7 +236,7 @@ type ClaimRequest struct {
 	Now         time.Time // due at or before, lease expired at or before
 	LeaseUntil  time.Time // the lease granted
 	Limit       int
-	MaxAttempts int // a delivery with this many attempts started goes dead instead
+	MaxAttempts int // a delivery with this many attempts started goes dead instead (0: no limit)
 }
 
 // ClaimResult is what a claim took.
@@ -283,7 +283,7 @@ func (q Q) ClaimDeliveries(ctx context.Context, r ClaimRequest) (ClaimResult, er
 		if d.LeaseOwner != "" {
 			expired = fmt.Sprintf("attempt %d by %s did not finish before its lease expired", d.Attempts, d.LeaseOwner)
 		}
-		if d.Attempts >= r.MaxAttempts {
+		if r.MaxAttempts > 0 && d.Attempts >= r.MaxAttempts {
 			msg := fmt.Sprintf("no attempts left (%d of %d started)", d.Attempts, r.MaxAttempts)
 			if expired != "" {
 				msg = expired + "; " + msg
