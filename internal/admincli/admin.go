@@ -113,7 +113,8 @@ func newCommand(getenv func(string) string) *cobra.Command {
 		Short: "Administer an Artifortress server through its /v1 API",
 		Long: `Administer an Artifortress server through its /v1 HTTP API: tokens, repositories,
 role bindings, the audit log, blobs and uploads, and packages: their versions
-(draft, files, manifest, publish), their files and their tags.
+(draft, files, manifest, publish), their files and their tags; search and its
+index, the delivery of events to their handlers, and webhooks.
 
 The server address comes from --url, else $ARTIFORTRESS_URL, else http://127.0.0.1:8080.
 The token comes from --token, else $ARTIFORTRESS_TOKEN. Prefer the environment variable:
@@ -148,6 +149,9 @@ value, no token).`,
 		newVersionsCommand(o),
 		newFilesCommand(o),
 		newTagsCommand(o),
+		newSearchCommand(o),
+		newEventsCommand(o),
+		newWebhooksCommand(o),
 	)
 	ReportErrors(cmd)
 	return cmd

@@ -1,7 +1,6 @@
 package admincli
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 )
@@ -335,18 +333,4 @@ func writeVersion(w io.Writer, v *packageVersion) error {
 
 // manifestCell shows a manifest compacted on one line, cut after
 // maxManifestCell bytes.
-func manifestCell(m json.RawMessage) string {
-	var buf bytes.Buffer
-	if len(m) == 0 || json.Compact(&buf, m) != nil || buf.String() == "null" {
-		return ""
-	}
-	s := buf.String()
-	if len(s) > maxManifestCell {
-		n := maxManifestCell
-		for n > 0 && !utf8.RuneStart(s[n]) {
-			n--
-		}
-		s = s[:n] + "..."
-	}
-	return s
-}
+func manifestCell(m json.RawMessage) string { return jsonCell(m, maxManifestCell) }

@@ -45,7 +45,7 @@ type node struct {
 	URL string
 
 	mu    sync.Mutex
-	reqs  []seen
+	reqs  []*seen
 	fault func(w http.ResponseWriter, r *http.Request) bool // true: handled (the real handler is skipped)
 }
 
@@ -56,21 +56,27 @@ func startNode(t *testing.T) *node {
 	n := &node{env: env}
 	inner := env.Server.Handler()
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		// The request is recorded before it is served, and its status as
+		// soon as it is written: a client may finish before the handler
+		// returns.
 		n.mu.Lock()
+		entry := &seen{
+			Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
+			Range: r.Header.Get("Range"), IfRange: r.Header.Get("If-Range"), Auth: r.Header.Get("Authorization"),
+			Status: http.StatusOK,
+		}
+		n.reqs = append(n.reqs, entry)
 		fault := n.fault
 		n.mu.Unlock()
+		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK, onStatus: func(code int) {
+			n.mu.Lock()
+			entry.Status = code
+			n.mu.Unlock()
+		}}
 		handled := fault != nil && fault(rec, r)
 		if !handled {
 			inner.ServeHTTP(rec, r)
 		}
-		n.mu.Lock()
-		n.reqs = append(n.reqs, seen{
-			Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
-			Range: r.Header.Get("Range"), IfRange: r.Header.Get("If-Range"), Auth: r.Header.Get("Authorization"),
-			Status: rec.status,
-		})
-		n.mu.Unlock()
 		if rec.abort {
 			panic(http.ErrAbortHandler) // cut the connection
 		}
@@ -84,14 +90,18 @@ func startNode(t *testing.T) *node {
 // limit bytes and marks the exchange for an abrupt end.
 type statusWriter struct {
 	http.ResponseWriter
-	status  int
-	limit   int64
-	written int64
-	abort   bool
+	status   int
+	limit    int64
+	written  int64
+	abort    bool
+	onStatus func(code int)
 }
 
 func (s *statusWriter) WriteHeader(code int) {
 	s.status = code
+	if s.onStatus != nil {
+		s.onStatus(code)
+	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
@@ -118,9 +128,12 @@ func (n *node) setFault(f func(w http.ResponseWriter, r *http.Request) bool) {
 func (n *node) requests() []seen {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	r := n.reqs
+	out := make([]seen, 0, len(n.reqs))
+	for _, r := range n.reqs {
+		out = append(out, *r)
+	}
 	n.reqs = nil
-	return r
+	return out
 }
 
 // env is the environment the commands see: this node, the admin token.
