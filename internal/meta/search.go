@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -140,9 +141,14 @@ func (q Q) upsertSearchChunk(ctx context.Context, rows []SearchRow) error {
 	value := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT generation FROM search_state WHERE id = 1)"
 	if q.d == SQLite {
 		// The row's id, also its full-text rowid, orders rows by publication:
-		// published_at * 16 + the next free slot of that microsecond.
+		// published_at * searchSlots + the next free slot of that
+		// microsecond. The statement does not see its own rows, hence the
+		// slot offset k of rows of the same microsecond before it. Past the
+		// last slot, ids count down from -1 (found, but ordered oldest).
 		b.WriteString(", id")
-		value += ", (SELECT COALESCE(MAX(id) + 1, ?) FROM search_index WHERE id BETWEEN ? AND ?) + ?"
+		value += ", (SELECT CASE WHEN COALESCE(m + 1, ?) + ? < ? THEN COALESCE(m + 1, ?) + ?" +
+			" ELSE COALESCE((SELECT MIN(id) FROM search_index WHERE id < 0), 0) - 1 - ? END" +
+			" FROM (SELECT MAX(id) AS m FROM search_index WHERE id >= ? AND id < ?))"
 	}
 	b.WriteString(") VALUES ")
 	args := make([]any, 0, len(rows)*17)
@@ -156,8 +162,8 @@ func (q Q) upsertSearchChunk(ctx context.Context, rows []SearchRow) error {
 		args = append(args, r.VersionID, r.Repo, r.Format, r.Namespace, r.Name, r.Package, r.Version, at,
 			r.PublishedBy, r.Description, r.Words, strings.ToLower(r.Package), strings.ToLower(r.Name))
 		if q.d == SQLite {
-			base := at * searchSlots
-			args = append(args, base, base, base+searchSlots-1, sameMicro[at])
+			base, k := at*searchSlots, sameMicro[at]
+			args = append(args, base, k, base+searchSlots, base, k, i, base, base+searchSlots)
 			sameMicro[at]++
 		}
 	}
@@ -182,8 +188,9 @@ func (q Q) upsertSearchChunk(ctx context.Context, rows []SearchRow) error {
 }
 
 // searchSlots is how many versions published in the same microsecond get
-// distinct SQLite order keys (search_index.id) in publication order.
-const searchSlots = 16
+// order keys (search_index.id) in publication order on SQLite: ids stay
+// below 2^63 until the year 2255.
+const searchSlots = 1024
 
 // DeleteSearchRow removes a version's row; removing a missing row is not an error.
 func (q Q) DeleteSearchRow(ctx context.Context, versionID string) error {
@@ -295,10 +302,16 @@ func (h SearchHit) Position() SearchPosition {
 
 // Search returns up to sq.Limit rows matching sq in result order. Only
 // versions still searchable in the truth tables are returned, whatever the
-// index holds. Each tier is one query that reads the index in result order
-// and stops at the page's end; on SQLite the full-text table yields rows in
-// that order itself (search_index.id follows the publication time), so a
-// query matching every row costs about as much as one matching a page.
+// index holds: each batch read from the index is checked against them.
+//
+// Tiers are read one after the other. Exact matches come through the key
+// indexes. Prefix matches are first looked for among the newest rows, then
+// through the key indexes (see searchTier). Word matches are read in result
+// order and stop at the page's end: on SQLite the full-text table yields
+// them newest first itself (search_index.id follows the publication time),
+// on PostgreSQL the planner walks the publication index or the GIN index,
+// whichever its statistics make cheaper; so a word matching every row costs
+// about as much as one matching a page.
 func (q Q) Search(ctx context.Context, sq SearchQuery) ([]SearchHit, error) {
 	tiers := []int{SearchTierOther}
 	if sq.Rank != "" {
@@ -341,15 +354,73 @@ func (q Q) Search(ctx context.Context, sq SearchQuery) ([]SearchHit, error) {
 	return out, nil
 }
 
+// searchWindow is how many of the newest rows a prefix-tier query first
+// looks through (see searchTier).
+const searchWindow = 1024
+
 // searchTier reads up to limit rows of one tier after pos, in result order.
 func (q Q) searchTier(ctx context.Context, sq SearchQuery, tier int, pos *SearchPosition, limit int) ([]SearchHit, error) {
 	pg := q.d == Postgres
+	conds, args, err := q.searchConds(sq, tier)
+	if err != nil {
+		return nil, err
+	}
+	// The order, and the position after which to read.
+	order := " ORDER BY s.id DESC"
+	after := " AND s.id < ?"
+	var posArgs []any
+	if pos != nil {
+		posArgs = []any{pos.Key}
+	}
+	switch {
+	case pg:
+		order, after = " ORDER BY s.published_at DESC, s.version_id DESC", " AND (s.published_at, s.version_id) < (?, ?)"
+		if pos != nil {
+			posArgs = []any{Micros(pos.PublishedAt), pos.VersionID}
+		}
+	case strings.Contains(conds, "search_fts"):
+		// The full-text table yields its matches in rowid order itself.
+		order, after = " ORDER BY f.rowid DESC", " AND f.rowid < ?"
+	}
+	if pos == nil {
+		after = ""
+	}
 	cols := "s.version_id, s.repo_key, s.format, s.namespace, s.name, s.package, s.version, s.published_at, s.published_by, s.description, s.words"
 	if pg {
 		cols += ", 0"
 	} else {
 		cols += ", s.id"
 	}
+	if tier != SearchTierPrefix {
+		return q.searchRows(ctx, tier, "SELECT "+cols+conds+after+order+" LIMIT ?", append(append(args, posArgs...), limit)...)
+	}
+	// Prefix matches may be a few rows or most of the index. First look for
+	// them among the newest rows after the position: when they are common
+	// that fills the page at once. Otherwise find them all through the key
+	// indexes and sort them (order by an expression, so that PostgreSQL
+	// does not walk every row newest first instead).
+	window := "SELECT " + searchRowColumns + ", package_key, name_key"
+	if !pg {
+		window += ", id"
+	}
+	window += " FROM search_index s WHERE 1 = 1" + after + order + " LIMIT " + strconv.Itoa(searchWindow)
+	windowed := strings.Replace(conds, " FROM search_index s ", " FROM ("+window+") s ", 1)
+	hits, err := q.searchRows(ctx, tier, "SELECT "+cols+windowed+order+" LIMIT ?", append(append(append([]any{}, posArgs...), args...), limit)...)
+	if err != nil || len(hits) == limit {
+		return hits, err
+	}
+	if pg {
+		order = " ORDER BY s.published_at + 0 DESC, s.version_id DESC"
+	} else {
+		order = " ORDER BY s.id + 0 DESC"
+	}
+	return q.searchRows(ctx, tier, "SELECT "+cols+conds+after+order+" LIMIT ?", append(append(args, posArgs...), limit)...)
+}
+
+// searchConds returns the FROM and WHERE clauses of a tier's rows, without
+// their position.
+func (q Q) searchConds(sq SearchQuery, tier int) (string, []any, error) {
+	pg := q.d == Postgres
 	from := " FROM search_index s WHERE 1 = 1"
 	var args []any
 	lo, hi := sq.Rank, sq.Rank+"\U0010FFFF" // every key starting with Rank sorts in [lo, hi)
@@ -369,7 +440,7 @@ func (q Q) searchTier(ctx context.Context, sq SearchQuery, tier int, pos *Search
 		if len(sq.Terms) > 0 {
 			match, err := q.d.matchExpr(sq.Terms)
 			if err != nil {
-				return nil, err
+				return "", nil, err
 			}
 			if pg {
 				from += " AND s.tsv @@ to_tsquery('simple', ?)"
@@ -385,13 +456,19 @@ func (q Q) searchTier(ctx context.Context, sq SearchQuery, tier int, pos *Search
 	}
 	switch {
 	case sq.AllRepos:
-	case pg:
-		from += " AND s.repo_key = ANY (CAST(? AS text[]))"
-		args = append(args, pgTextArray(sq.Repos))
 	case len(sq.Repos) == 1 && tier == SearchTierOther && len(sq.Terms) == 0 && sq.Rank == "":
 		// Listing one repository: its index holds the rows in order.
 		from += " AND s.repo_key = ?"
 		args = append(args, sq.Repos[0])
+	case pg && tier == SearchTierOther:
+		from += " AND s.repo_key = ANY (CAST(? AS text[]))"
+		args = append(args, pgTextArray(sq.Repos))
+	case pg:
+		// An expression: for name matches the repository index would be
+		// read whole (the planner cannot know how names correlate with
+		// repositories).
+		from += " AND s.repo_key || '' = ANY (CAST(? AS text[]))"
+		args = append(args, pgTextArray(sq.Repos))
 	default:
 		// Unary plus: never through the repository index, which holds the
 		// rows in no useful order for several repositories.
@@ -403,33 +480,12 @@ func (q Q) searchTier(ctx context.Context, sq SearchQuery, tier int, pos *Search
 		from += " AND s.format = ?"
 		args = append(args, sq.Format)
 	}
-	order := " ORDER BY s.id DESC LIMIT ?"
-	switch {
-	case pg:
-		if pos != nil {
-			from += " AND (s.published_at, s.version_id) < (?, ?)"
-			args = append(args, Micros(pos.PublishedAt), pos.VersionID)
-		}
-		order = " ORDER BY s.published_at DESC, s.version_id DESC LIMIT ?"
-		if tier != SearchTierOther {
-			// Exact and prefix matches are few: find them through the key
-			// indexes and sort them, rather than walk every row newest
-			// first until enough match (names correlate with age and
-			// repository, which the planner cannot know).
-			order = " ORDER BY s.published_at + 0 DESC, s.version_id DESC LIMIT ?"
-		}
-	case strings.Contains(from, "search_fts"):
-		if pos != nil {
-			from += " AND f.rowid < ?"
-			args = append(args, pos.Key)
-		}
-		order = " ORDER BY f.rowid DESC LIMIT ?"
-	case pos != nil:
-		from += " AND s.id < ?"
-		args = append(args, pos.Key)
-	}
-	args = append(args, limit)
-	rows, err := q.query(ctx, "SELECT "+cols+from+order, args...)
+	return from, args, nil
+}
+
+// searchRows runs a tier's query.
+func (q Q) searchRows(ctx context.Context, tier int, query string, args ...any) ([]SearchHit, error) {
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

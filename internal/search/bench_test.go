@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,77 +17,13 @@ import (
 // benchVersions is the size of the benchmark catalog.
 const benchVersions = 100_000
 
-// benchWords name and describe the benchmark packages.
-var benchWords = strings.Fields(`alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike
-	november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu amber cobalt crimson
-	indigo jade olive ruby scarlet silver topaz umber violet wheat azure`)
-
-// benchRepos are the repositories the catalog spreads over.
-var benchRepos = []string{"b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9"}
-
-// fillCatalog writes benchVersions published versions (4 per package) into
-// the truth tables in bulk, then indexes them with a rebuild, and returns
-// how long the rebuild took.
-func fillCatalog(b *testing.B, s *stack) time.Duration { return fillCatalogT(b, s) }
-
-func fillCatalogT(b testing.TB, s *stack) time.Duration {
-	ctx := context.Background()
-	now := time.Now()
-	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
-		for _, r := range benchRepos {
-			if err := tx.InsertRepo(ctx, meta.Repo{Key: r, Type: "local", Format: "generic", Settings: "{}", CreatedAt: now, UpdatedAt: now}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	const perStmt = 500
-	var pkgs, vers []string
-	var pargs, vargs []any
-	flush := func() {
-		if len(pkgs) > 0 {
-			if _, err := s.db.RawExec(ctx, "INSERT INTO packages (id, repo_key, format, namespace, name, display_name, created_at) VALUES "+strings.Join(pkgs, ","), pargs...); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if len(vers) > 0 {
-			if _, err := s.db.RawExec(ctx, "INSERT INTO versions (id, package_id, version, state, manifest, created_by, created_at, updated_at, published_by, published_at) VALUES "+strings.Join(vers, ","), vargs...); err != nil {
-				b.Fatal(err)
-			}
-		}
-		pkgs, vers, pargs, vargs = nil, nil, nil, nil
-	}
-	base := meta.Micros(now) - benchVersions*1000
-	for i := range benchVersions / 4 {
-		name := benchName(i)
-		pid := fmt.Sprintf("pkg_b%06d", i)
-		repoKey := benchRepos[i%len(benchRepos)]
-		pkgs = append(pkgs, "(?, ?, 'generic', '', ?, ?, ?)")
-		pargs = append(pargs, pid, repoKey, name, name, base)
-		for v := range 4 {
-			n := i*4 + v
-			version := fmt.Sprintf("%d.%d.0", v+1, i%10)
-			manifest := fmt.Sprintf(`{"name":%q,"version":%q,"description":"A %s %s library","keywords":[%q]}`,
-				name, version, benchWords[(i/7)%len(benchWords)], benchWords[(i/11)%len(benchWords)], benchWords[(i/13)%len(benchWords)])
-			vers = append(vers, "(?, ?, ?, 'published', ?, 'bench', ?, ?, 'bench', ?)")
-			at := base + int64(n)*1000
-			vargs = append(vargs, fmt.Sprintf("ver_b%07d", n), pid, version, manifest, at, at, at)
-		}
-		if len(vers) >= perStmt {
-			flush()
-		}
-	}
-	flush()
-	if s.db.Dialect() == meta.Postgres {
-		// As autovacuum would soon: the planner needs statistics.
-		if _, err := s.db.RawExec(ctx, "ANALYZE"); err != nil {
-			b.Fatal(err)
-		}
-	}
+// fillCatalog writes benchVersions published versions into the truth
+// tables in bulk, then indexes them with a rebuild, and returns how long the
+// rebuild took.
+func fillCatalog(b *testing.B, s *stack) time.Duration {
+	bulkCatalog(b, s, benchVersions, 1000)
 	svc := newServiceLike(s, search.Options{BatchSize: 1000})
+	ctx := context.Background()
 	t0 := time.Now()
 	if _, err := svc.StartRebuild(ctx); err != nil {
 		b.Fatal(err)
@@ -104,16 +39,12 @@ func fillCatalogT(b testing.TB, s *stack) time.Duration {
 	}
 	took := time.Since(t0)
 	if s.db.Dialect() == meta.Postgres {
+		// As autovacuum soon would: the planner needs statistics.
 		if _, err := s.db.RawExec(ctx, "ANALYZE"); err != nil {
 			b.Fatal(err)
 		}
 	}
 	return took
-}
-
-// benchName is package i's name: two words and a number.
-func benchName(i int) string {
-	return fmt.Sprintf("%s-%s-%d", benchWords[i%len(benchWords)], benchWords[(i/len(benchWords))%len(benchWords)], i)
 }
 
 // BenchmarkSearch measures search queries over a catalog of 100,000
@@ -138,17 +69,17 @@ func BenchmarkSearch(b *testing.B) {
 				caller *auth.Principal
 				q      func(i int) search.Query
 			}{
-				{"exact", s.admin, func(i int) search.Query { return search.Query{Text: benchName(i * 7919 % (benchVersions / 4))} }},
+				{"exact", s.admin, func(i int) search.Query { return search.Query{Text: bulkName(i * 7919 % (benchVersions / 4))} }},
 				{"prefix", s.admin, func(i int) search.Query {
-					return search.Query{Text: benchWords[i%len(benchWords)] + "-" + benchWords[(i/3)%len(benchWords)]}
+					return search.Query{Text: bulkWords[i%len(bulkWords)] + "-" + bulkWords[(i/3)%len(bulkWords)]}
 				}},
-				{"word", s.admin, func(i int) search.Query { return search.Query{Text: benchWords[i%len(benchWords)]} }},
+				{"word", s.admin, func(i int) search.Query { return search.Query{Text: bulkWords[i%len(bulkWords)]} }},
 				{"two_words", s.admin, func(i int) search.Query {
-					return search.Query{Text: benchWords[i%len(benchWords)] + " " + benchWords[(i/5)%len(benchWords)]}
+					return search.Query{Text: bulkWords[i%len(bulkWords)] + " " + bulkWords[(i/5)%len(bulkWords)]}
 				}},
 				{"broad_100k_hits", s.admin, func(int) search.Query { return search.Query{Text: "library"} }},
 				{"recent_no_text", s.admin, func(int) search.Query { return search.Query{} }},
-				{"reader_of_2_repos", twoRepos, func(i int) search.Query { return search.Query{Text: benchWords[i%len(benchWords)]} }},
+				{"reader_of_2_repos", twoRepos, func(i int) search.Query { return search.Query{Text: bulkWords[i%len(bulkWords)]} }},
 				{"page_2", s.admin, func(int) search.Query { return search.Query{Text: "cobalt", Cursor: first.NextCursor} }},
 			}
 			for _, conc := range []int{1, 4} {
@@ -211,4 +142,37 @@ func runQueries(b *testing.B, conc int, op func(i int) error) {
 	b.ReportMetric(pct(.5), "p50-ms")
 	b.ReportMetric(pct(.99), "p99-ms")
 	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkIndexEvents measures Indexer.Handle on version.published events
+// of versions not yet indexed, one after the other (the worker's path,
+// without the worker). The peer is the floor of any handler that records
+// its progress: one write transaction updating one row, on the same store.
+func BenchmarkIndexEvents(b *testing.B) {
+	for _, be := range backends() {
+		b.Run(be.name+"/handle", func(b *testing.B) {
+			s := newStack(b, be.url(b), search.Options{})
+			ctx := context.Background()
+			bulkCatalog(b, s, (b.N+3)/4*4, 1000)
+			b.ResetTimer()
+			for i := range b.N {
+				e := meta.Event{ID: int64(i + 1), Type: search.EventPublished, Aggregate: fmt.Sprintf("version/ver_b%07d", i), CreatedAt: time.Now()}
+				if err := s.indexer.Handle(ctx, e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+		b.Run(be.name+"/peer_one_row_tx", func(b *testing.B) {
+			s := newStack(b, be.url(b), search.Options{})
+			ctx := context.Background()
+			b.ResetTimer()
+			for i := range b.N {
+				if err := s.db.Tx(ctx, func(tx *meta.Tx) error { return tx.NoteSearchEvent(ctx, int64(i+1), time.Now()) }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+		})
+	}
 }

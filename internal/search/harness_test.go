@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -225,4 +225,71 @@ func wantFault(t testing.TB, err error, code, field string) {
 	}
 }
 
-var errStop = errors.New("stop")
+// bulkWords name and describe the packages of bulkCatalog.
+var bulkWords = strings.Fields(`alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike
+	november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu amber cobalt crimson
+	indigo jade olive ruby scarlet silver topaz umber violet wheat azure`)
+
+// bulkRepos are the repositories bulkCatalog spreads packages over.
+var bulkRepos = []string{"b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9"}
+
+// bulkName is bulk package i's name: two words and a number.
+func bulkName(i int) string {
+	return fmt.Sprintf("%s-%s-%d", bulkWords[i%len(bulkWords)], bulkWords[(i/len(bulkWords))%len(bulkWords)], i)
+}
+
+// bulkCatalog writes n published versions (4 per package, over bulkRepos)
+// straight into the truth tables, unindexed: far faster than publishing.
+// Version k is published step microseconds after version k-1 (0: all in
+// the same microsecond).
+func bulkCatalog(tb testing.TB, s *stack, n int, step int64) {
+	tb.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
+		for _, r := range bulkRepos {
+			if err := tx.InsertRepo(ctx, meta.Repo{Key: r, Type: "local", Format: "generic", Settings: "{}", CreatedAt: now, UpdatedAt: now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var pkgs, vers []string
+	var pargs, vargs []any
+	flush := func() {
+		if len(pkgs) > 0 {
+			if _, err := s.db.RawExec(ctx, "INSERT INTO packages (id, repo_key, format, namespace, name, display_name, created_at) VALUES "+strings.Join(pkgs, ","), pargs...); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		if len(vers) > 0 {
+			if _, err := s.db.RawExec(ctx, "INSERT INTO versions (id, package_id, version, state, manifest, created_by, created_at, updated_at, published_by, published_at) VALUES "+strings.Join(vers, ","), vargs...); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		pkgs, vers, pargs, vargs = nil, nil, nil, nil
+	}
+	base := meta.Micros(now) - int64(n)*step
+	w := func(i int) string { return bulkWords[i%len(bulkWords)] }
+	for i := range n / 4 {
+		name := bulkName(i)
+		pid := fmt.Sprintf("pkg_b%06d", i)
+		pkgs = append(pkgs, "(?, ?, 'generic', '', ?, ?, ?)")
+		pargs = append(pargs, pid, bulkRepos[i%len(bulkRepos)], name, name, base)
+		for v := range 4 {
+			k := i*4 + v
+			version := fmt.Sprintf("%d.%d.0", v+1, i%10)
+			manifest := fmt.Sprintf(`{"name":%q,"version":%q,"description":"A %s %s library","keywords":[%q]}`, name, version, w(i/7), w(i/11), w(i/13))
+			vers = append(vers, "(?, ?, ?, 'published', ?, 'bench', ?, ?, 'bench', ?)")
+			at := base + int64(k)*step
+			vargs = append(vargs, fmt.Sprintf("ver_b%07d", k), pid, version, manifest, at, at, at)
+		}
+		if len(vers) >= 500 {
+			flush()
+		}
+	}
+	flush()
+}

@@ -49,6 +49,10 @@ func NewIndexer(db *meta.DB, formats Formats) *Indexer {
 // Name returns HandlerName.
 func (ix *Indexer) Name() string { return HandlerName }
 
+// EventTypes returns EventTypes (the event worker's optional type filter:
+// it then delivers only those).
+func (ix *Indexer) EventTypes() []string { return slices.Clone(EventTypes) }
+
 // Handle applies one outbox event. Events of types outside EventTypes are
 // ignored (nil). An error — the index is missing or broken, the store does
 // not answer, the event names no version — leaves the event to the
@@ -61,11 +65,25 @@ func (ix *Indexer) Handle(ctx context.Context, e meta.Event) error {
 	if err != nil {
 		return err
 	}
-	if err := ix.Reindex(ctx, id); err != nil {
-		return fmt.Errorf("search: event %d (%s): %w", e.ID, e.Type, err)
+	note := func(tx *meta.Tx) error { return tx.NoteSearchEvent(ctx, e.ID, e.CreatedAt) }
+	if ix.db.Dialect() == meta.SQLite {
+		// Writers take turns anyway: one commit (one fsync) instead of two.
+		err = ix.db.Tx(ctx, func(tx *meta.Tx) error {
+			if err := ix.reindex(ctx, tx, id); err != nil {
+				return err
+			}
+			return note(tx)
+		})
+	} else {
+		// Two transactions: holding the state row while writing the index
+		// row would serialize the workers of every node on it, and take the
+		// two locks in the opposite order of a rebuild step.
+		if err = ix.Reindex(ctx, id); err == nil {
+			err = ix.db.Tx(ctx, note)
+		}
 	}
-	if err := ix.db.Tx(ctx, func(tx *meta.Tx) error { return tx.NoteSearchEvent(ctx, e.ID, e.CreatedAt) }); err != nil {
-		return fmt.Errorf("search: event %d (%s): record progress: %w", e.ID, e.Type, err)
+	if err != nil {
+		return fmt.Errorf("search: event %d (%s): %w", e.ID, e.Type, err)
 	}
 	return nil
 }
@@ -74,15 +92,18 @@ func (ix *Indexer) Handle(ctx context.Context, e meta.Event) error {
 // the version is searchable, removed otherwise (including when it does not
 // exist).
 func (ix *Indexer) Reindex(ctx context.Context, versionID string) error {
-	src, err := ix.db.SearchSource(ctx, versionID)
+	return ix.db.Tx(ctx, func(tx *meta.Tx) error { return ix.reindex(ctx, tx, versionID) })
+}
+
+func (ix *Indexer) reindex(ctx context.Context, tx *meta.Tx, versionID string) error {
+	src, err := tx.SearchSource(ctx, versionID)
 	switch {
 	case errors.Is(err, meta.ErrNotFound):
-		return ix.db.Tx(ctx, func(tx *meta.Tx) error { return tx.DeleteSearchRow(ctx, versionID) })
+		return tx.DeleteSearchRow(ctx, versionID)
 	case err != nil:
 		return err
 	}
-	row := rowOf(src, ix.formats)
-	return ix.db.Tx(ctx, func(tx *meta.Tx) error { return tx.UpsertSearchRows(ctx, []meta.SearchRow{row}) })
+	return tx.UpsertSearchRows(ctx, []meta.SearchRow{rowOf(src, ix.formats)})
 }
 
 // versionOf finds the version an event is about: the payload's "versionId",

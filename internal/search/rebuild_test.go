@@ -142,7 +142,11 @@ func TestRun(t *testing.T) {
 		if _, err := svc.StartRebuild(context.Background()); err != nil {
 			t.Fatal(err)
 		}
+		deadline := time.Now().Add(time.Minute)
 		for {
+			if time.Now().After(deadline) {
+				t.Fatal("Run did not finish the rebuild within a minute")
+			}
 			st, err := svc.Status(context.Background())
 			if err != nil {
 				t.Fatal(err)

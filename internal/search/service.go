@@ -30,7 +30,8 @@ const (
 // Options tune a Service. Zero fields take the defaults.
 type Options struct {
 	// BatchSize is how many versions one rebuild step indexes, in one
-	// transaction (default 500).
+	// transaction (default 250: on SQLite a step holds the write lock, about
+	// 30 ms at this size).
 	BatchSize int
 	// PollInterval is how often Run looks for a rebuild to drive when it
 	// has not been woken (default 5s).
@@ -54,7 +55,7 @@ type Service struct {
 // repository; formats renders package names.
 func New(db *meta.DB, repos *repo.Service, formats Formats, opts Options) *Service {
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 500
+		opts.BatchSize = 250
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 5 * time.Second

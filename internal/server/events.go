@@ -27,7 +27,7 @@ func (s *Server) initEvents(metrics *telemetry.Metrics) error {
 	}
 	dispatcher := webhook.NewDispatcher(s.db, guard, webhook.DispatcherOptions{})
 	s.webhooks = webhook.NewService(s.db, dispatcher)
-	s.search = search.New(s.db, s.repos, formats.Lookup, search.Options{})
+	s.search = search.New(s.db, s.repos, formats.Lookup, search.Options{Logger: s.log})
 	s.eventAdmin = events.NewAdmin(s.db, nil)
 	s.worker = events.New(s.db, s.log, metrics.Registry, events.Options{})
 	s.worker.Register(s.search.Indexer())

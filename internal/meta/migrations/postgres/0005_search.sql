@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS search_index (
 	generation   BIGINT NOT NULL DEFAULT 0,
 	tsv          tsvector GENERATED ALWAYS AS (to_tsvector('simple', words)) STORED
 );
-CREATE INDEX IF NOT EXISTS search_index_tsv ON search_index USING GIN (tsv);
+-- fastupdate off: no pending list that every query scans until vacuum merges it.
+CREATE INDEX IF NOT EXISTS search_index_tsv ON search_index USING GIN (tsv) WITH (fastupdate = off);
 CREATE INDEX IF NOT EXISTS search_index_recent ON search_index (published_at DESC, version_id DESC);
 CREATE INDEX IF NOT EXISTS search_index_repo ON search_index (repo_key, published_at DESC, version_id DESC);
 CREATE INDEX IF NOT EXISTS search_index_package_key ON search_index (package_key text_pattern_ops);

@@ -7,7 +7,7 @@
 
 -- One row per searchable (published) version. id is the FTS rowid.
 CREATE TABLE IF NOT EXISTS search_index (
-	id           INTEGER PRIMARY KEY, -- published_at * 16 + slot: publication order, and the FTS rowid
+	id           INTEGER PRIMARY KEY, -- published_at * 1024 + slot: publication order; the FTS rowid
 	version_id   TEXT NOT NULL UNIQUE,
 	repo_key     TEXT NOT NULL,
 	format       TEXT NOT NULL,
