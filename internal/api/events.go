@@ -70,12 +70,15 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request, p *auth.Princip
 func eventID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fault.Coded(fault.KindNotFound, "event_not_found", "event %q not found", r.PathValue("id"))
+		return 0, fault.NotFound("event %q not found", r.PathValue("id"))
 	}
 	return id, nil
 }
 
 func (a *API) getEvent(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if err := requireAdmin(p, "reading events"); err != nil {
+		return err
+	}
 	id, err := eventID(r)
 	if err != nil {
 		return err
@@ -96,6 +99,9 @@ func (a *API) getEvent(w http.ResponseWriter, r *http.Request, p *auth.Principal
 }
 
 func (a *API) replayEvent(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if err := requireAdmin(p, "replaying events"); err != nil {
+		return err
+	}
 	id, err := eventID(r)
 	if err != nil {
 		return err

@@ -42,9 +42,12 @@ func (s *Service) PutTag(ctx context.Context, caller *auth.Principal, repoKey, f
 				prev = old.Version
 			}
 		}
-		return tx.InsertAudit(ctx, s.audit(ctx, caller, "tag.put", repoKey, "repo/"+repoKey+"/packages/"+fullName+"/tags/"+tag, now, map[string]any{
+		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "tag.put", repoKey, "repo/"+repoKey+"/packages/"+fullName+"/tags/"+tag, now, map[string]any{
 			"package": fullName, "tag": tag, "version": version, "previous": prev,
-		}))
+		})); err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, tagEvent(ctx, repoKey, fullName, tag, version, prev, now))
 	})
 	if errors.Is(err, meta.ErrExists) {
 		return s.PutTag(ctx, caller, repoKey, fullName, tag, version) // lost a race creating it: update instead
@@ -74,9 +77,12 @@ func (s *Service) DeleteTag(ctx context.Context, caller *auth.Principal, repoKey
 		if err := tx.DeleteTag(ctx, p.ID, tag); err != nil {
 			return err
 		}
-		return tx.InsertAudit(ctx, s.audit(ctx, caller, "tag.delete", repoKey, "repo/"+repoKey+"/packages/"+fullName+"/tags/"+tag, now, map[string]any{
+		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "tag.delete", repoKey, "repo/"+repoKey+"/packages/"+fullName+"/tags/"+tag, now, map[string]any{
 			"package": fullName, "tag": tag, "previous": old.Version,
-		}))
+		})); err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, tagEvent(ctx, repoKey, fullName, tag, "", old.Version, now))
 	})
 }
 
@@ -104,4 +110,15 @@ func (s *Service) Tags(ctx context.Context, caller *auth.Principal, repoKey, ful
 		ts = []meta.Tag{}
 	}
 	return ts, err
+}
+
+// EventTagUpdated is the outbox event of a tag moved, created or deleted
+// (version "" when deleted).
+const EventTagUpdated = "tag.updated"
+
+func tagEvent(ctx context.Context, repoKey, fullName, tag, version, previous string, at time.Time) meta.Event {
+	return meta.Event{
+		Type: EventTagUpdated, Aggregate: "tag/" + repoKey + "/" + fullName + "/" + tag, RequestID: requestID(ctx), CreatedAt: at,
+		Payload: map[string]any{"repo": repoKey, "package": fullName, "tag": tag, "version": version, "previous": previous},
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/artifortress/artifortress/internal/blob/s3store"
+	"github.com/artifortress/artifortress/internal/netguard"
 )
 
 // Config is every server setting.
@@ -134,6 +135,9 @@ func (c Config) validateBlobs() error {
 	}
 	if c.SweepInterval < time.Second {
 		return fmt.Errorf("sweep-interval: must be at least 1s")
+	}
+	if _, err := netguard.New(netguard.Config{Allow: c.OutboundAllowList()}); err != nil {
+		return fmt.Errorf("outbound-allow: %v", err)
 	}
 	return nil
 }

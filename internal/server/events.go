@@ -29,10 +29,20 @@ func (s *Server) initEvents(metrics *telemetry.Metrics) error {
 	s.webhooks = webhook.NewService(s.db, dispatcher)
 	s.search = search.New(s.db, s.repos, formats.Lookup, search.Options{Logger: s.log})
 	s.eventAdmin = events.NewAdmin(s.db, nil)
-	s.worker = events.New(s.db, s.log, metrics.Registry, events.Options{})
-	s.worker.Register(s.search.Indexer())
-	s.worker.Register(dispatcher)
+	s.handlers = []events.Handler{s.search.Indexer(), dispatcher}
+	if s.cfg.Worker {
+		s.startWorker(metrics)
+	}
 	return nil
+}
+
+// startWorker builds the event worker with its handlers. Only a process
+// that runs it builds it, so its backlog gauges come from real workers.
+func (s *Server) startWorker(metrics *telemetry.Metrics) {
+	s.worker = events.New(s.db, s.log, metrics.Registry, events.Options{})
+	for _, h := range s.handlers {
+		s.worker.Register(h)
+	}
 }
 
 // runEvents runs the event worker and the search rebuild loop until ctx ends.
@@ -50,13 +60,17 @@ func (s *Server) runEvents(ctx context.Context) {
 	<-done
 }
 
-// Worker is the event worker (tests drain it with RunOnce).
+// Worker is the event worker (tests drain it with RunOnce); nil when this
+// process does not run it (--worker=false).
 func (s *Server) Worker() *events.Worker { return s.worker }
 
 // ServeWorker runs the event worker alone (`artifortress worker`), so a
 // deployment can scale it apart from the nodes that serve clients. It
 // answers only /health/live, /health/ready and /metrics on --listen.
 func (s *Server) ServeWorker(ctx context.Context) error {
+	if s.worker == nil {
+		s.startWorker(s.metrics)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health/live", liveHandler)
 	mux.HandleFunc("GET /health/ready", readyHandler(map[string]Check{"metadata": s.db.Ping}, 5*time.Second, s.log))

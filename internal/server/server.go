@@ -48,6 +48,7 @@ type Server struct {
 	catalog   *catalog.Service
 	// The event side: worker and handlers, search, webhooks, event admin.
 	worker     *events.Worker
+	handlers   []events.Handler
 	search     *search.Service
 	webhooks   *webhook.Service
 	eventAdmin *events.Admin
