@@ -43,17 +43,27 @@ func randomString(n int) string {
 // splitToken parses afp_<id>_<secret>; ok is false for anything else.
 func splitToken(token string) (id, secret string, ok bool) {
 	rest, ok := strings.CutPrefix(token, TokenPrefix)
-	if !ok || len(rest) != idLen+1+secretLen || rest[idLen] != '_' || strings.ContainsAny(rest, "\r\n") { // base32 decoding skips \r and \n
+	if !ok || len(rest) != idLen+1+secretLen || rest[idLen] != '_' {
 		return "", "", false
 	}
 	id, secret = rest[:idLen], rest[idLen+1:]
-	if _, err := b32.DecodeString(id); err != nil {
-		return "", "", false
-	}
-	if _, err := b32.DecodeString(secret); err != nil {
+	// Check the alphabet byte by byte: the base32 decoder skips some bytes
+	// (\r, \n) and stops early on others, so decoding is not a validator.
+	if !base32Text(id) || !base32Text(secret) {
 		return "", "", false
 	}
 	return id, secret, true
+}
+
+// base32Text reports whether s holds only the lowercase base32 alphabet.
+func base32Text(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '2' && c <= '7') {
+			return false
+		}
+	}
+	return true
 }
 
 // hashSecret is what the store keeps: hex SHA-256. Secrets carry 256 bits of
