@@ -19,7 +19,7 @@ func ParseDigest(s string) (Digest, error) {
 		return "", fmt.Errorf("digest %q: want sha256:<64 hex digits>", s)
 	}
 	if len(hexPart) != 64 {
-		return "", fmt.Errorf("digest %q: want 64 hex digits after sha256:", s)
+		return "", fmt.Errorf("digest %q: want 64 hex digits after the sha256: prefix", s)
 	}
 	for i := 0; i < len(hexPart); i++ {
 		c := hexPart[i]

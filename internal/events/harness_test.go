@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -218,7 +217,5 @@ func metric(t *testing.T, reg *prometheus.Registry, name, handler string) (float
 	}
 	return 0, false
 }
-
-func sortedKeys[V any](m map[int64]V) []int64 { return slices.Sorted(maps.Keys(m)) }
 
 var errBoom = errors.New("boom")
