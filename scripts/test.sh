@@ -482,6 +482,11 @@ section "go vet ${VET_PKGS[*]}"
 go vet "${VET_PKGS[@]}"
 info "ok"
 
+section "staticcheck ${VET_PKGS[*]}"
+# Pinned; fetched through the Go module proxy on first use and cached after.
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 "${VET_PKGS[@]}"
+info "ok"
+
 # ---------------------------------------------------------------------------
 # Tests
 # ---------------------------------------------------------------------------
