@@ -54,3 +54,12 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 func Fieldf(field, format string, args ...any) *FieldError {
 	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
 }
+
+// JoinName is FullName for formats whose names have no namespace (or, for
+// OCI, a "/"-separated one): the name alone, or namespace/name.
+func JoinName(namespace, name string) string {
+	if namespace == "" {
+		return name
+	}
+	return namespace + "/" + name
+}

@@ -49,12 +49,7 @@ func (cargo) ParseName(full string) (namespace, name string, err error) {
 }
 
 // FullName returns name; crates have no namespace.
-func (cargo) FullName(namespace, name string) string {
-	if namespace == "" {
-		return name
-	}
-	return namespace + "/" + name
-}
+func (cargo) FullName(namespace, name string) string { return format.JoinName(namespace, name) }
 
 // ValidateVersion accepts strict SemVer 2.0.0.
 func (cargo) ValidateVersion(version string) error {

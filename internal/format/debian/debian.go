@@ -42,12 +42,7 @@ func (debian) ParseName(full string) (namespace, name string, err error) {
 }
 
 // FullName returns name; Debian packages have no namespace.
-func (debian) FullName(namespace, name string) string {
-	if namespace == "" {
-		return name
-	}
-	return namespace + "/" + name
-}
+func (debian) FullName(namespace, name string) string { return format.JoinName(namespace, name) }
 
 // ValidateVersion accepts Debian versions; see ParseVersion.
 func (debian) ValidateVersion(version string) error {

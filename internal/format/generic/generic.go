@@ -27,12 +27,7 @@ func (generic) ParseName(full string) (namespace, name string, err error) {
 }
 
 // FullName returns name; generic packages have no namespace.
-func (generic) FullName(namespace, name string) string {
-	if namespace == "" {
-		return name
-	}
-	return namespace + "/" + name
-}
+func (generic) FullName(namespace, name string) string { return format.JoinName(namespace, name) }
 
 // ValidateVersion accepts 1 to 128 characters of [A-Za-z0-9._+~-], except
 // "." and "..".

@@ -34,12 +34,7 @@ func (gomod) ParseName(full string) (namespace, name string, err error) {
 }
 
 // FullName returns name; module paths have no separate namespace.
-func (gomod) FullName(namespace, name string) string {
-	if namespace == "" {
-		return name
-	}
-	return namespace + "/" + name
-}
+func (gomod) FullName(namespace, name string) string { return format.JoinName(namespace, name) }
 
 // ValidateVersion accepts canonical semantic versions as the go command
 // writes them: "v1.2.3", "v1.2.3-pre", pseudo-versions, and the same with

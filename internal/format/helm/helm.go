@@ -45,12 +45,7 @@ func (helm) ParseName(full string) (namespace, name string, err error) {
 }
 
 // FullName returns name; charts have no namespace.
-func (helm) FullName(namespace, name string) string {
-	if namespace == "" {
-		return name
-	}
-	return namespace + "/" + name
-}
+func (helm) FullName(namespace, name string) string { return format.JoinName(namespace, name) }
 
 // ValidateVersion accepts strict SemVer 2.0.0.
 func (helm) ValidateVersion(version string) error {

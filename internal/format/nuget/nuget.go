@@ -39,12 +39,7 @@ func (nuget) ParseName(full string) (namespace, name string, err error) {
 }
 
 // FullName returns name; NuGet has no namespaces.
-func (nuget) FullName(namespace, name string) string {
-	if namespace == "" {
-		return name
-	}
-	return namespace + "/" + name
-}
+func (nuget) FullName(namespace, name string) string { return format.JoinName(namespace, name) }
 
 // ValidateVersion accepts NuGet versions; see ParseVersion.
 func (nuget) ValidateVersion(version string) error {

@@ -29,12 +29,7 @@ func (oci) ParseName(full string) (namespace, name string, err error) {
 }
 
 // FullName joins namespace and name with "/".
-func (oci) FullName(namespace, name string) string {
-	if namespace == "" {
-		return name
-	}
-	return namespace + "/" + name
-}
+func (oci) FullName(namespace, name string) string { return format.JoinName(namespace, name) }
 
 // ValidateVersion accepts a manifest digest: "sha256:" and 64 lowercase
 // hex digits, or "sha512:" and 128.

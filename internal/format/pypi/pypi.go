@@ -19,12 +19,7 @@ func (pypi) Name() string { return "pypi" }
 func (pypi) ParseName(full string) (namespace, name string, err error) { return ParseName(full) }
 
 // FullName returns name; PyPI has no namespaces.
-func (pypi) FullName(namespace, name string) string {
-	if namespace == "" {
-		return name
-	}
-	return namespace + "/" + name
-}
+func (pypi) FullName(namespace, name string) string { return format.JoinName(namespace, name) }
 
 // ValidateVersion accepts any PEP 440 version, in any spelling PEP 440
 // normalises ("1.0RC1", "1.0-1").

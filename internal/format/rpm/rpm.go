@@ -41,12 +41,7 @@ func (rpm) ParseName(full string) (namespace, name string, err error) {
 }
 
 // FullName returns name; RPM has no namespaces.
-func (rpm) FullName(namespace, name string) string {
-	if namespace == "" {
-		return name
-	}
-	return namespace + "/" + name
-}
+func (rpm) FullName(namespace, name string) string { return format.JoinName(namespace, name) }
 
 // ValidateVersion accepts "[epoch:]version[-release]"; see ParseEVR.
 func (rpm) ValidateVersion(version string) error {

@@ -56,12 +56,7 @@ func (rubygems) ParseName(full string) (namespace, name string, err error) {
 }
 
 // FullName returns name; gems have no namespace.
-func (rubygems) FullName(namespace, name string) string {
-	if namespace == "" {
-		return name
-	}
-	return namespace + "/" + name
-}
+func (rubygems) FullName(namespace, name string) string { return format.JoinName(namespace, name) }
 
 // ValidateVersion accepts Gem::Version strings like "1.2.3", "2.0.0.rc1"
 // or "1.0-beta" (without surrounding whitespace).
