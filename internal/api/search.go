@@ -58,11 +58,8 @@ func (a *API) searchAll(w http.ResponseWriter, r *http.Request, p *auth.Principa
 }
 
 // searchRepo searches one repository (anonymous callers too, where it
-// allows anonymous reads).
+// allows anonymous reads); Search checks the caller's access to it.
 func (a *API) searchRepo(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	if _, err := a.repos.Access(r.Context(), p, r.PathValue("key"), auth.RoleRead); err != nil {
-		return err
-	}
 	return a.runSearch(w, r, p, r.PathValue("key"))
 }
 
