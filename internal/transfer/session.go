@@ -89,7 +89,7 @@ func (s *Service) Create(ctx context.Context, caller *auth.Principal, repoKey st
 	}
 	// A new session has no parts: answer without asking the store, so an
 	// unreachable store cannot fail a request whose row is committed.
-	sess := Session{Upload: u, Parts: []Part{}, PartSize: s.opt.PartSize, MaxPartSize: s.opt.MaxPartSize, MaxParts: s.opt.MaxParts}
+	sess := s.emptySession(u)
 	if u.ExpectedDigest != "" {
 		if sess.Linkable, err = s.readableAnywhere(ctx, caller, u.ExpectedDigest); err != nil {
 			return Session{}, err
@@ -111,7 +111,7 @@ func (s *Service) describe(ctx context.Context, caller *auth.Principal, u meta.U
 	if (u.State == StateOpen || u.State == StateCompleted) && !s.opt.Now().Before(u.ExpiresAt) {
 		u.State = StateExpired // the sweeper has not recorded it yet
 	}
-	sess := Session{Upload: u, Parts: []Part{}, PartSize: s.opt.PartSize, MaxPartSize: s.opt.MaxPartSize, MaxParts: s.opt.MaxParts}
+	sess := s.emptySession(u)
 	if u.State == StateOpen || u.State == StateAssembling {
 		parts, err := s.parts(ctx, u.ID)
 		if err != nil {
@@ -208,4 +208,10 @@ func stateConflict(u meta.Upload, action string) error {
 
 func newID() string {
 	return fmt.Sprintf("up_%s", randomHex(12))
+}
+
+// emptySession is u as clients see it, with the service's part limits and
+// no parts listed yet.
+func (s *Service) emptySession(u meta.Upload) Session {
+	return Session{Upload: u, Parts: []Part{}, PartSize: s.opt.PartSize, MaxPartSize: s.opt.MaxPartSize, MaxParts: s.opt.MaxParts}
 }
