@@ -507,16 +507,39 @@ if [[ $# -gt 0 || "${SKIP_FUZZ:-0}" == 1 ]]; then
 	section "Fuzz: skipped ($([[ $# -gt 0 ]] && echo "arguments given" || echo "SKIP_FUZZ=1"))"
 else
 	section "Fuzz (${FUZZTIME:-10s} per target)"
+	FUZZ_LOG="$(mktemp)"
+	# fuzz_target runs one target. Go 1.26's fuzz coordinator can fail a
+	# target with a bare "context deadline exceeded" when -fuzztime expires
+	# while a worker is mid-input (go.dev/issue/75804, fixed in Go 1.27).
+	# That failure, and only that one (no input written, no panic, no test
+	# failure), is run once more; a second failure fails the run.
+	fuzz_target() {
+		local pkg=$1 name=$2 attempt rc
+		for attempt in 1 2; do
+			rc=0
+			run go test -run '^$' -fuzz "^${name}\$" -fuzztime "${FUZZTIME:-10s}" "$pkg" \
+				</dev/null >"$FUZZ_LOG" 2>&1 || rc=$?
+			cat "$FUZZ_LOG"
+			[[ $rc == 0 ]] && return 0
+			if [[ $attempt == 1 ]] && grep -q 'context deadline exceeded' "$FUZZ_LOG" &&
+				! grep -qE 'Failing input written|panic:|_test\.go:[0-9]+:' "$FUZZ_LOG"; then
+				info "$name: the Go 1.26 fuzz deadline race (go.dev/issue/75804), not a finding; running it again"
+				continue
+			fi
+			return "$rc"
+		done
+	}
 	fuzz_count=0
 	while IFS=: read -r file name; do
 		pkg="./$(dirname "${file#./}")"
 		info "$pkg $name"
-		run go test -run '^$' -fuzz "^${name}\$" -fuzztime "${FUZZTIME:-10s}" "$pkg" </dev/null
+		fuzz_target "$pkg" "$name"
 		fuzz_count=$((fuzz_count + 1))
 	done < <(grep -rEo --include='*_test.go' --exclude-dir=.git --exclude-dir=vendor \
 		--exclude-dir=testdata --exclude-dir=node_modules \
 		'^func Fuzz[A-Za-z0-9_]*\(' . 2>/dev/null |
 		sed -E 's/:func (Fuzz[A-Za-z0-9_]*)\($/:\1/' | sort -u)
+	rm -f "$FUZZ_LOG"
 	info "$fuzz_count fuzz target(s) run"
 fi
 

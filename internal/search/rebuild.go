@@ -46,6 +46,13 @@ type Lag struct {
 // is broken (Healthy false), as long as the store answers.
 func (s *Service) Status(ctx context.Context) (Status, error) {
 	out := Status{State: meta.SearchIdle, Healthy: true, Rows: -1}
+	// The rebuild's state is read before the rows are counted, so a status
+	// that says a rebuild finished counts at least the rows it wrote (the
+	// reads are separate statements, not one snapshot).
+	st, stateErr := s.db.GetSearchState(ctx, false)
+	if ctx.Err() != nil {
+		return Status{}, ctx.Err()
+	}
 	if err := s.db.ProbeSearch(ctx); err != nil {
 		if ctx.Err() != nil {
 			return Status{}, ctx.Err()
@@ -59,8 +66,7 @@ func (s *Service) Status(ctx context.Context) (Status, error) {
 		return Status{}, err
 	}
 	out.Lag.NewestEventID, out.Lag.NewestEventAt = newest, newestAt
-	st, err := s.db.GetSearchState(ctx, false)
-	if err != nil {
+	if stateErr != nil {
 		// The state is part of the index: broken with it.
 		out.Lag.Events = -1
 		return out, nil
