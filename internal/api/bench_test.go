@@ -1,8 +1,12 @@
 package api_test
 
 import (
+	"bytes"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -51,27 +55,7 @@ func BenchmarkAuthorizedGetRepo(b *testing.B) {
 			env := servertest.Start(b, be)
 			env.CreateRepo(b, "libs", nil)
 			tok := env.Token(b, "bench", "repo:libs:read")
-			client := env.HTTP.Client()
-			client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
-			url := env.URL + "/v1/repos/libs"
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					req, _ := http.NewRequest("GET", url, nil)
-					req.Header.Set("Authorization", "Bearer "+tok)
-					resp, err := client.Do(req)
-					if err != nil {
-						b.Fatal(err)
-					}
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != 200 {
-						b.Fatalf("status %d", resp.StatusCode)
-					}
-				}
-			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+			benchRequests(b, env.HTTP.Client(), "GET", env.URL+"/v1/repos/libs", tok)
 		})
 	}
 }
@@ -83,19 +67,58 @@ func BenchmarkHeadBlob(b *testing.B) {
 	env.CreateRepo(b, "libs", nil)
 	data := []byte("head me")
 	env.Must(b, 201, "PUT", "/v1/repos/libs/blobs", env.AdminToken, data)
-	url := env.URL + "/v1/repos/libs/blobs/" + digestOf(data)
-	client := env.HTTP.Client()
+	benchRequests(b, env.HTTP.Client(), "HEAD", env.URL+"/v1/repos/libs/blobs/"+digestOf(data), env.AdminToken)
+}
+
+// BenchmarkGetBlob measures GET of a 4 KiB blob over loopback HTTP beside
+// its peer, a bare http.ServeContent over an *os.File of the same bytes
+// (the download target is 80% of the peer's rate).
+func BenchmarkGetBlob(b *testing.B) {
+	data := bytes.Repeat([]byte("artifortress"), 4096/12+1)[:4096]
+	b.Run("artifortress", func(b *testing.B) {
+		env := servertest.Start(b, servertest.Backends()[0])
+		env.CreateRepo(b, "libs", nil)
+		tok := env.Token(b, "bench", "repo:libs:read")
+		env.Must(b, 201, "PUT", "/v1/repos/libs/blobs", env.AdminToken, data)
+		benchRequests(b, env.HTTP.Client(), "GET", env.URL+"/v1/repos/libs/blobs/"+digestOf(data), tok)
+	})
+	b.Run("plain", func(b *testing.B) {
+		path := filepath.Join(b.TempDir(), "blob")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			f, err := os.Open(path)
+			if err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			defer f.Close()
+			http.ServeContent(w, r, "", time.Time{}, f)
+		}))
+		defer srv.Close()
+		benchRequests(b, srv.Client(), "GET", srv.URL, "")
+	})
+}
+
+// benchRequests sends method url (with tok as Bearer when set) from
+// parallel workers over keep-alive connections, reads each body to the
+// end, and reports requests/s. Any status but 200 fails the benchmark.
+func benchRequests(b *testing.B, client *http.Client, method, url, tok string) {
 	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req, _ := http.NewRequest("HEAD", url, nil)
-			req.Header.Set("Authorization", "Bearer "+env.AdminToken)
+			req, _ := http.NewRequest(method, url, nil)
+			if tok != "" {
+				req.Header.Set("Authorization", "Bearer "+tok)
+			}
 			resp, err := client.Do(req)
 			if err != nil {
 				b.Fatal(err)
 			}
+			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != 200 {
 				b.Fatalf("status %d", resp.StatusCode)

@@ -253,3 +253,29 @@ func TestRedirectToObjectStore(t *testing.T) {
 		t.Errorf("streamed from S3: %d", r.Status)
 	}
 }
+
+// TestCachedLinkDiesWithItsRepository: downloads cache a blob's link to a
+// repository (ADR 0005), but a repository deleted and created again under
+// the same key does not serve the old repository's blobs, and its blobs
+// are gone at once on the node that deleted it.
+func TestCachedLinkDiesWithItsRepository(t *testing.T) {
+	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		env := servertest.Start(t, b)
+		env.CreateRepo(t, "files", nil)
+		data := randomBytes(11, 4096)
+		env.Must(t, 201, "PUT", "/v1/repos/files/blobs", env.AdminToken, data)
+		path := "/v1/repos/files/blobs/" + digestOf(data)
+		for range 2 { // the second read is served from the caches
+			if r := env.Must(t, 200, "GET", path, env.AdminToken, nil); !bytes.Equal(r.Body, data) {
+				t.Fatal("wrong bytes")
+			}
+		}
+		env.Must(t, 204, "DELETE", "/v1/repos/files", env.AdminToken, nil)
+		env.Must(t, 404, "GET", path, env.AdminToken, nil)
+		env.CreateRepo(t, "files", nil)
+		r := env.Must(t, 404, "GET", path, env.AdminToken, nil)
+		if !strings.Contains(string(r.Body), "blob_not_found") {
+			t.Fatalf("a re-created repository: %s", r.Body)
+		}
+	})
+}

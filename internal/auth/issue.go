@@ -132,7 +132,7 @@ func (s *Service) Revoke(ctx context.Context, caller *Principal, tokenID string)
 		n = 1
 		return tx.InsertAudit(ctx, audit(ctx, caller, "token.revoke", "token/"+tokenID, now, map[string]any{"subject": t.Subject}))
 	})
-	s.cache.dropToken(tokenID) // after the commit, so no verification can re-cache it
+	s.cache.Drop(tokenID) // after the commit, so no verification can re-cache it
 	return n, err
 }
 
@@ -157,7 +157,7 @@ func (s *Service) RevokeSubject(ctx context.Context, caller *Principal, subject 
 		}
 		return tx.InsertAudit(ctx, audit(ctx, caller, "token.revoke", "subject/"+subject, now, map[string]any{"subject": subject, "count": n}))
 	})
-	s.cache.dropSubject(subject)
+	dropSubject(s.cache, subject)
 	return n, err
 }
 

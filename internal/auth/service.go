@@ -72,11 +72,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	}
 	now := s.now()
 	hash := hashSecret(secret)
-	if e, ok := s.cache.get(id, now); ok && equalHash(hash, e.hash) && (e.expires == nil || now.Before(*e.expires)) {
+	if e, ok := s.cache.Get(id, now); ok && equalHash(hash, e.hash) && (e.expires == nil || now.Before(*e.expires)) {
 		s.usage.Touch(id, now)
 		return e.p, nil
 	}
-	gen := s.cache.generation()
+	gen := s.cache.Generation()
 	t, err := s.db.GetToken(ctx, id)
 	if errors.Is(err, meta.ErrNotFound) {
 		return nil, fault.Unauthorized("invalid token")
@@ -104,13 +104,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	s.usage.Touch(t.ID, now)
 	p := NewPrincipal(t.Subject, SourcePAT, t.ID, scopes, bound)
 	p.ExpiresAt = t.ExpiresAt
-	s.cache.put(t.ID, cachedPrincipal{hash: t.SecretHash, expires: t.ExpiresAt, p: p}, now, gen)
+	s.cache.Put(t.ID, cachedPrincipal{hash: t.SecretHash, expires: t.ExpiresAt, p: p}, now, gen)
 	return p, nil
 }
 
 // SubjectChanged drops what this node remembers of subject's tokens: call it
 // when the subject's role bindings change.
-func (s *Service) SubjectChanged(subject string) { s.cache.dropSubject(subject) }
+func (s *Service) SubjectChanged(subject string) { dropSubject(s.cache, subject) }
 
 // boundScopes turns a subject's role bindings into repository scopes.
 func (s *Service) boundScopes(ctx context.Context, subject string) ([]Scope, error) {

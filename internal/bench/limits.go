@@ -9,8 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
+
+	"github.com/artifortress/artifortress/internal/blob"
 )
 
 // writeTestFile writes n pseudo-random bytes to path (not timed).
@@ -47,15 +50,32 @@ func ddRate(ctx context.Context, dir string, n int64) (float64, error) {
 	return float64(n) / 1e6 / time.Since(start).Seconds(), nil
 }
 
-// plainServeContent serves path with http.ServeContent over an *os.File and
-// downloads it ops times at the given concurrency over loopback.
-func plainServeContent(ctx context.Context, path string, size int64, ops, concurrency int) (result, error) {
+// plainOpener opens the file the plain file server serves for operation i:
+// the node's own file of blob digests[i] when its store keeps files (the
+// same *os.File, in the same page-cache state), else the one test file
+// of the same size (an object store has no file to share).
+func plainOpener(ctx context.Context, n *node, testFile string, digests []string) func(i int) (*os.File, error) {
+	if n.files == nil {
+		return func(int) (*os.File, error) { return os.Open(testFile) }
+	}
+	return func(i int) (*os.File, error) { return n.files.OpenFile(ctx, blob.Digest(digests[i])) }
+}
+
+// plainServeContent serves, for operation i, the file open(i) with
+// http.ServeContent over an *os.File, and downloads it ops times at the
+// given concurrency over loopback.
+func plainServeContent(ctx context.Context, open func(i int) (*os.File, error), ops, concurrency int) (result, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return result{}, err
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := os.Open(path)
+		i, err := strconv.Atoi(r.PathValue("i"))
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		f, err := open(i)
 		if err != nil {
 			http.Error(w, err.Error(), 500)
 			return
@@ -63,17 +83,23 @@ func plainServeContent(ctx context.Context, path string, size int64, ops, concur
 		defer f.Close()
 		http.ServeContent(w, r, "", time.Time{}, f)
 	})}
+	mux := http.NewServeMux()
+	mux.Handle("GET /blob/{i}", srv.Handler)
+	srv.Handler = mux
 	go srv.Serve(ln)
 	defer srv.Close()
-	url := "http://" + ln.Addr().String() + "/blob"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
-	return run(ops, concurrency, func(int) (int64, error) {
-		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	url := "http://" + ln.Addr().String() + "/blob/"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency, DisableCompression: true}}
+	return run(ops, concurrency, func(i int) (int64, error) {
+		req, _ := http.NewRequestWithContext(ctx, "GET", url+strconv.Itoa(i), nil)
 		resp, err := client.Do(req)
 		if err != nil {
 			return 0, err
 		}
 		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("plain file server: status %d", resp.StatusCode)
+		}
 		return io.Copy(io.Discard, resp.Body)
 	})
 }

@@ -67,6 +67,6 @@ func newStack(t testing.TB, databaseURL string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.catalog = catalog.New(db, repo.NewService(db, nil), formats.Lookup)
+	s.catalog = catalog.New(db, repo.NewService(db, nil, 0), formats.Lookup)
 	return s
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 
@@ -35,6 +36,7 @@ func newBenchCommand() *cobra.Command {
 	blobs.Flags().IntVar(&opt.MaxOps, "max-ops", opt.MaxOps, "most operations per cell")
 	blobs.Flags().DurationVar(&opt.HeadDuration, "head-duration", opt.HeadDuration, "how long to measure HEAD")
 	workDir := blobs.Flags().String("work-dir", os.TempDir(), "directory for the node's data and the limit measurements (same disk as a real data directory)")
+	cpuProfile := blobs.Flags().String("cpuprofile", "", "write a CPU profile of the run (node and client, one process) to this file, for go tool pprof")
 	blobs.RunE = func(cmd *cobra.Command, _ []string) error {
 		cfg, err := loader.Load(osEnviron())
 		if err != nil {
@@ -47,6 +49,17 @@ func newBenchCommand() *cobra.Command {
 				return usageError{err}
 			}
 			opt.Sizes = append(opt.Sizes, n)
+		}
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
 		}
 		return bench.Blobs(cmd.Context(), cfg, *workDir, opt, cmd.OutOrStdout())
 	}

@@ -45,7 +45,7 @@ func settings(c *Config) []setting {
 		{name: "log-level", help: "debug, info, warn or error", value: (*stringValue)(&c.LogLevel)},
 		{name: "otlp-endpoint", help: "OTLP/HTTP trace collector (host:port or URL); empty turns tracing off", value: (*stringValue)(&c.OTLPEndpoint)},
 		{name: "shutdown-timeout", help: "how long to let in-flight requests finish on SIGTERM", value: (*durationValue)(&c.ShutdownTimeout)},
-		{name: "auth-cache-ttl", help: "how long a node remembers a verified token (0: verify against the database every time); revocations and binding changes made on other nodes take effect within it", value: (*durationValue)(&c.AuthCacheTTL)},
+		{name: "auth-cache-ttl", help: "how long a node remembers a verified token, a repository definition and a blob's link to a repository (0: read them from the database every time); revocations, binding and repository changes made on other nodes take effect within it", value: (*durationValue)(&c.AuthCacheTTL)},
 		{name: "token-usage-interval", help: "how often token last-use times are written to the database", value: (*durationValue)(&c.TokenUsageInterval)},
 		{name: "blob-store", help: "where blobs live: empty for files under <data-dir>/blobs, or s3://bucket[/prefix]", value: (*stringValue)(&c.BlobStore)},
 		{name: "s3-endpoint", help: "S3 endpoint URL (empty: AWS for the region)", value: (*stringValue)(&c.S3Endpoint)},

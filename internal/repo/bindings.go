@@ -13,7 +13,7 @@ import (
 
 // Bindings lists who holds roles on a repository. Needs the admin role on it.
 func (s *Service) Bindings(ctx context.Context, caller *auth.Principal, key string) ([]meta.Binding, error) {
-	if _, err := s.access(ctx, s.db.Q, caller, key, auth.RoleAdmin); err != nil {
+	if _, err := s.access(ctx, s.cachedRepo, caller, key, auth.RoleAdmin); err != nil {
 		return nil, err
 	}
 	return s.db.RepoBindings(ctx, key)
@@ -38,7 +38,7 @@ func (s *Service) PutBinding(ctx context.Context, caller *auth.Principal, key, s
 	sorted = slices.Compact(sorted)
 	b := meta.Binding{Repo: key, Subject: subject, Roles: sorted}
 	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
-		if _, err := s.access(ctx, tx.Q, caller, key, auth.RoleAdmin); err != nil {
+		if _, err := s.access(ctx, txRepo(tx), caller, key, auth.RoleAdmin); err != nil {
 			return err
 		}
 		now := s.now().UTC()
@@ -58,7 +58,7 @@ func (s *Service) PutBinding(ctx context.Context, caller *auth.Principal, key, s
 func (s *Service) DeleteBinding(ctx context.Context, caller *auth.Principal, key, subject string) error {
 	defer s.bindingChanged(subject)
 	return s.db.Tx(ctx, func(tx *meta.Tx) error {
-		if _, err := s.access(ctx, tx.Q, caller, key, auth.RoleAdmin); err != nil {
+		if _, err := s.access(ctx, txRepo(tx), caller, key, auth.RoleAdmin); err != nil {
 			return err
 		}
 		if err := tx.DeleteBinding(ctx, key, subject); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/telemetry"
+	"github.com/artifortress/artifortress/internal/ttlcache"
 )
 
 // Service manages repositories and their role bindings.
@@ -20,16 +22,78 @@ type Service struct {
 	// bindingChanged is told, after commit, whose role bindings changed
 	// (the token service drops what it cached of that subject).
 	bindingChanged func(subject string)
+	// cache holds repository definitions read outside transactions for
+	// cacheTTL, so that serving a blob does not read the repository and
+	// its members from the database on every request. Changes made through
+	// this node drop it at once; those made through other nodes take
+	// effect within the TTL (the same contract as verified tokens).
+	cache *ttlcache.Cache[string, loaded]
 }
 
+// maxCachedRepos bounds the repository cache; past it the cache is emptied.
+const maxCachedRepos = 10000
+
 // NewService returns a repository service over db. bindingChanged, if not
-// nil, is called after a subject's role bindings change.
-func NewService(db *meta.DB, bindingChanged func(subject string)) *Service {
+// nil, is called after a subject's role bindings change. cacheTTL is how
+// long a repository definition read for an access check may be reused (0:
+// read it every time).
+func NewService(db *meta.DB, bindingChanged func(subject string), cacheTTL time.Duration) *Service {
 	if bindingChanged == nil {
 		bindingChanged = func(string) {}
 	}
-	return &Service{db: db, now: time.Now, bindingChanged: bindingChanged}
+	return &Service{db: db, now: time.Now, bindingChanged: bindingChanged, cache: ttlcache.New[string, loaded](cacheTTL, maxCachedRepos)}
 }
+
+// loaded is a repository as stored and as callers see it (settings
+// decoded once, not on every access check).
+type loaded struct {
+	row  meta.Repo
+	repo Repo
+}
+
+// view returns the repository as callers see it, with its own copy of the
+// members (the value may be cached).
+func (l loaded) view() Repo {
+	r := l.repo
+	r.Members = slices.Clone(r.Members)
+	return r
+}
+
+func load(row meta.Repo, err error) (loaded, error) {
+	if err != nil {
+		return loaded{}, err
+	}
+	r, err := fromRow(row)
+	return loaded{row: row, repo: r}, err
+}
+
+// getRepo reads a repository; access checks take it as a parameter so that
+// those inside a transaction read through it (txRepo) and the others
+// through the cache (cachedRepo).
+type getRepo func(ctx context.Context, key string) (loaded, error)
+
+func txRepo(tx *meta.Tx) getRepo {
+	return func(ctx context.Context, key string) (loaded, error) { return load(tx.GetRepo(ctx, key)) }
+}
+
+// cachedRepo reads a repository through the cache. Only found repositories
+// are cached: one created on another node is visible at once.
+func (s *Service) cachedRepo(ctx context.Context, key string) (loaded, error) {
+	now := s.now()
+	if l, ok := s.cache.Get(key, now); ok {
+		return l, nil
+	}
+	gen := s.cache.Generation()
+	l, err := load(s.db.GetRepo(ctx, key))
+	if err == nil {
+		s.cache.Put(key, l, now, gen)
+	}
+	return l, err
+}
+
+// repoChanged drops cached repositories after a change commits. Everything
+// is dropped: a deletion also changes the members of virtual repositories.
+func (s *Service) repoChanged() { s.cache.DropAll() }
 
 // CreateRequest describes a new repository.
 type CreateRequest struct {
@@ -140,66 +204,66 @@ func findCycle(ctx context.Context, tx *meta.Tx, from, target string, path []str
 // Access loads a repository the caller needs role on, for services that act
 // inside repositories (uploads, downloads, packages).
 func (s *Service) Access(ctx context.Context, caller *auth.Principal, key string, role auth.Role) (Repo, error) {
-	r, err := s.access(ctx, s.db.Q, caller, key, role)
+	l, err := s.access(ctx, s.cachedRepo, caller, key, role)
 	if err != nil {
 		return Repo{}, err
 	}
-	return fromRow(r)
+	return l.view(), nil
 }
 
 // access loads a repository the caller needs role on. A repository the caller
 // cannot read answers not-found, so that its name does not leak; to the
 // anonymous caller it answers unauthorized (so clients authenticate),
 // except for reading a repository with anonymousRead set.
-func (s *Service) access(ctx context.Context, q meta.Q, caller *auth.Principal, key string, role auth.Role) (meta.Repo, error) {
+func (s *Service) access(ctx context.Context, get getRepo, caller *auth.Principal, key string, role auth.Role) (loaded, error) {
 	if !caller.Authenticated() {
-		return s.anonymousAccess(ctx, q, key, role)
+		return s.anonymousAccess(ctx, get, key, role)
 	}
 	if !caller.Can(key, auth.RoleRead) {
 		// What anyone may read, a known caller may read too.
-		if r, err := s.anonymousAccess(ctx, q, key, role); err == nil {
+		if r, err := s.anonymousAccess(ctx, get, key, role); err == nil {
 			return r, nil
 		}
-		return meta.Repo{}, fault.NotFound("repository %q not found", key)
+		return loaded{}, fault.NotFound("repository %q not found", key)
 	}
-	r, err := q.GetRepo(ctx, key)
+	r, err := get(ctx, key)
 	if errors.Is(err, meta.ErrNotFound) {
-		return meta.Repo{}, fault.NotFound("repository %q not found", key)
+		return loaded{}, fault.NotFound("repository %q not found", key)
 	}
 	if err != nil {
-		return meta.Repo{}, err
+		return loaded{}, err
 	}
 	if !caller.Can(key, role) {
-		return meta.Repo{}, fault.Forbidden("this needs the %s role on repository %q", role, key)
+		return loaded{}, fault.Forbidden("this needs the %s role on repository %q", role, key)
 	}
 	return r, nil
 }
 
-func (s *Service) anonymousAccess(ctx context.Context, q meta.Q, key string, role auth.Role) (meta.Repo, error) {
+func (s *Service) anonymousAccess(ctx context.Context, get getRepo, key string, role auth.Role) (loaded, error) {
 	denied := fault.Unauthorized("authentication required: send a token as Bearer or as the Basic password")
 	if role != auth.RoleRead {
-		return meta.Repo{}, denied
+		return loaded{}, denied
 	}
-	r, err := q.GetRepo(ctx, key)
+	r, err := get(ctx, key)
 	if errors.Is(err, meta.ErrNotFound) {
-		return meta.Repo{}, denied
+		return loaded{}, denied
 	}
 	if err != nil {
-		return meta.Repo{}, err
+		return loaded{}, err
 	}
-	if settings, err := decodeSettings(r.Settings); err != nil || !settings.AnonymousRead {
-		return meta.Repo{}, denied
+	if !r.repo.Settings.AnonymousRead {
+		return loaded{}, denied
 	}
 	return r, nil
 }
 
 // Get returns a repository the caller can read.
 func (s *Service) Get(ctx context.Context, caller *auth.Principal, key string) (Repo, error) {
-	r, err := s.access(ctx, s.db.Q, caller, key, auth.RoleRead)
+	l, err := s.access(ctx, s.cachedRepo, caller, key, auth.RoleRead)
 	if err != nil {
 		return Repo{}, err
 	}
-	return fromRow(r)
+	return l.view(), nil
 }
 
 // ListFilter narrows a listing. Empty fields do not filter.
@@ -249,7 +313,7 @@ func fromRow(r meta.Repo) (Repo, error) {
 	if err != nil {
 		return Repo{}, fmt.Errorf("repository %s: corrupt settings: %w", r.Key, err)
 	}
-	members := r.Members
+	members := slices.Clone(r.Members)
 	if members == nil {
 		members = []string{}
 	}

@@ -25,11 +25,13 @@ type UpdateRequest struct {
 // Update changes a repository. Needs the admin role on it.
 func (s *Service) Update(ctx context.Context, caller *auth.Principal, key string, req UpdateRequest) (Repo, error) {
 	var out Repo
+	defer s.repoChanged() // after the commit, so no read can re-cache the old definition
 	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
-		row, err := s.access(ctx, tx.Q, caller, key, auth.RoleAdmin)
+		l, err := s.access(ctx, txRepo(tx), caller, key, auth.RoleAdmin)
 		if err != nil {
 			return err
 		}
+		row := l.row
 		details := map[string]any{}
 		if req.Description != nil {
 			if err := validateDescription(*req.Description); err != nil {
@@ -99,19 +101,20 @@ func mergeSettings(stored string, patch json.RawMessage) (Settings, error) {
 // conflict unless force is set by a global administrator.
 func (s *Service) Delete(ctx context.Context, caller *auth.Principal, key string, force bool) error {
 	if force && !caller.IsAdmin() {
-		if _, err := s.access(ctx, s.db.Q, caller, key, auth.RoleRead); err != nil {
+		if _, err := s.access(ctx, s.cachedRepo, caller, key, auth.RoleRead); err != nil {
 			return err
 		}
 		return fault.Forbidden("force deletion needs the global admin scope")
 	}
 	var bound []meta.Binding
 	defer func() {
+		s.repoChanged()
 		for _, b := range bound {
 			s.bindingChanged(b.Subject)
 		}
 	}()
 	return s.db.Tx(ctx, func(tx *meta.Tx) error {
-		if _, err := s.access(ctx, tx.Q, caller, key, auth.RoleAdmin); err != nil {
+		if _, err := s.access(ctx, txRepo(tx), caller, key, auth.RoleAdmin); err != nil {
 			return err
 		}
 		var err error

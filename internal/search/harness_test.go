@@ -90,7 +90,7 @@ func newStack(t testing.TB, databaseURL string, opts search.Options) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repos := repo.NewService(db, nil)
+	repos := repo.NewService(db, nil, 0)
 	s.catalog = catalog.New(db, repos, formats.Lookup)
 	s.search = search.New(db, repos, formats.Lookup, opts)
 	s.indexer = s.search.Indexer()
@@ -100,7 +100,7 @@ func newStack(t testing.TB, databaseURL string, opts search.Options) *stack {
 // newServiceLike returns another search service over the stack's store, as
 // another node (or the same one after a restart) would have.
 func newServiceLike(s *stack, opts search.Options) *search.Service {
-	return search.New(s.db, repo.NewService(s.db, nil), formats.Lookup, opts)
+	return search.New(s.db, repo.NewService(s.db, nil, 0), formats.Lookup, opts)
 }
 
 // publish publishes name@version in repoKey through the catalog, with

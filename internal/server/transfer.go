@@ -51,7 +51,7 @@ func (s *Server) initTransfer(ctx context.Context) error {
 		return err
 	}
 	s.store = store
-	s.repos = repo.NewService(s.db, s.auth.SubjectChanged)
+	s.repos = repo.NewService(s.db, s.auth.SubjectChanged, s.cfg.AuthCacheTTL)
 	s.checksums = transfer.NewChecksummer(s.db, store, s.log)
 	opt := transfer.DefaultOptions()
 	opt.SessionTTL = s.cfg.UploadSessionTTL
@@ -60,6 +60,9 @@ func (s *Server) initTransfer(ctx context.Context) error {
 	opt.Log = s.log
 	opt.DirectURLBase = publicurl.FromContext
 	opt.OnBlobCommited = s.checksums.Enqueue
+	if s.cfg.AuthCacheTTL > 0 {
+		opt.LinkCacheTTL = transfer.DefaultLinkCacheTTL
+	}
 	s.transfer = transfer.New(s.db, store, s.repos, signer, opt)
 	return nil
 }

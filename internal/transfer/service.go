@@ -8,6 +8,7 @@ import (
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/repo"
+	"github.com/artifortress/artifortress/internal/ttlcache"
 )
 
 // Options tune the service.
@@ -23,6 +24,10 @@ type Options struct {
 	Now            func() time.Time
 	Log            *slog.Logger
 	OnBlobCommited func(d blob.Digest) // called after a new blob is committed (checksum filler)
+	// LinkCacheTTL is how long a download may reuse a blob's link to a
+	// repository read for an earlier download (0: read it every time);
+	// DefaultLinkCacheTTL when caches are on.
+	LinkCacheTTL time.Duration
 }
 
 // DefaultOptions are the defaults the server starts with.
@@ -44,6 +49,7 @@ type Service struct {
 	repos  *repo.Service
 	signer *Signer
 	opt    Options
+	links  *ttlcache.Cache[linkKey, meta.BlobLink]
 }
 
 // New returns an upload service. signer makes node-served direct-upload URLs
@@ -55,7 +61,8 @@ func New(db *meta.DB, store blob.Store, repos *repo.Service, signer *Signer, opt
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	return &Service{db: db, store: store, repos: repos, signer: signer, opt: opt}
+	return &Service{db: db, store: store, repos: repos, signer: signer, opt: opt,
+		links: ttlcache.New[linkKey, meta.BlobLink](opt.LinkCacheTTL, maxCachedLinks)}
 }
 
 // Staged object names of a session.
