@@ -61,6 +61,7 @@ var kindStatus = map[fault.Kind]int{
 	fault.KindPreconditionFailed:  http.StatusPreconditionFailed,
 	fault.KindRangeNotSatisfiable: http.StatusRequestedRangeNotSatisfiable,
 	fault.KindMethodNotAllowed:    http.StatusMethodNotAllowed,
+	fault.KindLocked:              http.StatusLocked,
 }
 
 type errorBody struct {

@@ -50,6 +50,11 @@ type matrixCase struct {
 	want          want
 }
 
+// passingPolicy is a policy every version passes.
+func passingPolicy(name string) map[string]any {
+	return map[string]any{"name": name, "expression": "true", "action": "deny", "message": "never shown"}
+}
+
 // fixtureVersionID is the published version "fixture" 1.0.0 in "target".
 var fixtureVersionID string
 
@@ -110,6 +115,18 @@ func matrix() []matrixCase {
 		return func() string { return "/v1/webhooks/" + webhookID + rest }
 	}
 	readers := want{s401, s404, s200, s200, s200, s200, s404, s200}
+	promoters := want{s401, s404, s403, s403, s200, s200, s404, s200}
+	promotersMissing := want{s401, s404, s403, s403, s404, s404, s404, s404} // authorized callers meet the missing item
+	ensurePolicy := func(path string) func(t *testing.T, env *servertest.Env) {
+		return func(t *testing.T, env *servertest.Env) {
+			if r := env.Do(t, "PUT", path, env.AdminToken, passingPolicy("matrix")); r.Status != s200 && r.Status != s201 {
+				t.Fatalf("ensure policy: %d %s", r.Status, r.Body)
+			}
+		}
+	}
+	dropPolicy := func(path string) func(t *testing.T, env *servertest.Env) {
+		return func(t *testing.T, env *servertest.Env) { env.Do(t, "DELETE", path, env.AdminToken, nil) }
+	}
 	var draftID string
 	draftN := 0
 	newDraft := func(ready bool) func(t *testing.T, env *servertest.Env) {
@@ -261,6 +278,36 @@ func matrix() []matrixCase {
 		{method: "GET", pattern: "/v1/webhooks/{id}/deliveries", pathFn: webhookPath("/deliveries"), before: newWebhook, want: webhookAdmins},
 		{method: "POST", pattern: "/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver", pathFn: webhookPath("/deliveries/999999/redeliver"), before: newWebhook,
 			want: want{s401, s404, s404, s404, s404, s404, s404, s404}},
+		// Policies and the quarantine lane. Policies made here always pass
+		// ("true"), so they change no other row's outcome.
+		{method: "GET", pattern: "/v1/repos/{key}/packages/versions/{versionId}/evaluations", pathFn: func() string {
+			return "/v1/repos/target/packages/versions/" + fixtureVersionID + "/evaluations"
+		}, want: writers},
+		{method: "GET", pattern: "/v1/repos/{key}/quarantine", path: "/v1/repos/target/quarantine?status=quarantined", want: promoters},
+		{method: "GET", pattern: "/v1/repos/{key}/quarantine/{id}", path: "/v1/repos/target/quarantine/qua_none", want: promotersMissing},
+		{method: "POST", pattern: "/v1/repos/{key}/quarantine/{id}/release", path: "/v1/repos/target/quarantine/qua_none/release", want: promotersMissing},
+		{method: "POST", pattern: "/v1/repos/{key}/quarantine/{id}/reject", path: "/v1/repos/target/quarantine/qua_none/reject", want: promotersMissing},
+		{method: "POST", pattern: "/v1/policies", path: "/v1/policies", body: func(string) any { return passingPolicy("matrix-new") },
+			after: dropPolicy("/v1/policies/matrix-new"), want: want{s401, s403, s403, s403, s403, s403, s403, s201}},
+		{method: "GET", pattern: "/v1/policies", path: "/v1/policies", want: want{s401, s200, s200, s200, s200, s200, s200, s200}},
+		{method: "GET", pattern: "/v1/policies/{name}", path: "/v1/policies/matrix", before: ensurePolicy("/v1/policies/matrix"),
+			want: want{s401, s200, s200, s200, s200, s200, s200, s200}},
+		{method: "PUT", pattern: "/v1/policies/{name}", path: "/v1/policies/matrix", before: ensurePolicy("/v1/policies/matrix"),
+			body: func(string) any { return passingPolicy("matrix") }, want: globalOnly},
+		{method: "DELETE", pattern: "/v1/policies/{name}", path: "/v1/policies/matrix", before: ensurePolicy("/v1/policies/matrix"),
+			want: want{s401, s403, s403, s403, s403, s403, s403, s204}},
+		{method: "POST", pattern: "/v1/policies/{name}/dry-run", path: "/v1/policies/matrix/dry-run", before: ensurePolicy("/v1/policies/matrix"),
+			body: func(string) any { return map[string]any{"repo": "target", "versionId": fixtureVersionID} }, want: writers},
+		{method: "POST", pattern: "/v1/repos/{key}/policies", path: "/v1/repos/target/policies", body: func(string) any { return passingPolicy("matrix-new") },
+			after: dropPolicy("/v1/repos/target/policies/matrix-new"), want: want{s401, s404, s403, s403, s403, s201, s404, s201}},
+		{method: "GET", pattern: "/v1/repos/{key}/policies", path: "/v1/repos/target/policies?effective=true", want: readers},
+		{method: "GET", pattern: "/v1/repos/{key}/policies/{name}", path: "/v1/repos/target/policies/matrix", before: ensurePolicy("/v1/repos/target/policies/matrix"), want: readers},
+		{method: "PUT", pattern: "/v1/repos/{key}/policies/{name}", path: "/v1/repos/target/policies/matrix", before: ensurePolicy("/v1/repos/target/policies/matrix"),
+			body: func(string) any { return passingPolicy("matrix") }, want: want{s401, s404, s403, s403, s403, s200, s404, s200}},
+		{method: "DELETE", pattern: "/v1/repos/{key}/policies/{name}", path: "/v1/repos/target/policies/matrix", before: ensurePolicy("/v1/repos/target/policies/matrix"),
+			want: want{s401, s404, s403, s403, s403, s204, s404, s204}},
+		{method: "POST", pattern: "/v1/repos/{key}/policies/{name}/dry-run", path: "/v1/repos/target/policies/matrix/dry-run", before: ensurePolicy("/v1/repos/target/policies/matrix"),
+			body: func(string) any { return map[string]any{"versionId": fixtureVersionID} }, want: writers},
 		// Service endpoints answer everyone.
 		{method: "GET", pattern: "/health/live", path: "/health/live",
 			want: want{s200, s200, s200, s200, s200, s200, s200, s200}},

@@ -35,6 +35,9 @@ type versionJSON struct {
 	PublishedBy  string          `json:"publishedBy,omitempty"`
 	PublishedAt  *time.Time      `json:"publishedAt,omitempty"`
 	TombstonedAt *time.Time      `json:"tombstonedAt,omitempty"`
+	Labels       json.RawMessage `json:"labels"`
+	// Quarantine is the version's quarantine status, when it was ever held.
+	Quarantine string `json:"quarantine,omitempty"`
 }
 
 func toVersionJSON(v catalog.Version) versionJSON {
@@ -42,7 +45,11 @@ func toVersionJSON(v catalog.Version) versionJSON {
 		VersionID: v.Row.ID, Repo: v.Package.Repo, Format: v.Package.Format, Namespace: v.Package.Namespace, Name: v.Package.Name,
 		Package: v.FullName, Version: v.Row.Version, State: v.Row.State, Entries: []entryJSON{}, Manifest: v.ManifestJSON(),
 		CreatedBy: v.Row.CreatedBy, CreatedAt: v.Row.CreatedAt, PublishedBy: v.Row.PublishedBy,
-		PublishedAt: v.Row.PublishedAt, TombstonedAt: v.Row.TombstonedAt,
+		PublishedAt: v.Row.PublishedAt, TombstonedAt: v.Row.TombstonedAt, Labels: json.RawMessage(v.Row.Labels),
+		Quarantine: v.Row.Quarantine,
+	}
+	if len(out.Labels) == 0 {
+		out.Labels = json.RawMessage("{}")
 	}
 	for _, e := range v.Entries {
 		out.Entries = append(out.Entries, entryJSON{Path: e.Path, Digest: e.Digest, Size: e.Size, MediaType: e.MediaType})
@@ -51,10 +58,11 @@ func toVersionJSON(v catalog.Version) versionJSON {
 }
 
 type draftRequest struct {
-	Format    string `json:"format"`
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
-	Version   string `json:"version"`
+	Format    string            `json:"format"`
+	Namespace string            `json:"namespace"`
+	Name      string            `json:"name"`
+	Version   string            `json:"version"`
+	Labels    map[string]string `json:"labels"`
 }
 
 func (a *API) createDraft(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -135,8 +143,13 @@ func (a *API) publishVersion(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	}
 	out := struct {
 		versionJSON
-		Idempotent bool `json:"idempotent"`
-	}{toVersionJSON(res.Version), res.Idempotent}
+		Idempotent       bool   `json:"idempotent"`
+		QuarantineID     string `json:"quarantineId,omitempty"`
+		QuarantineReason string `json:"quarantineReason,omitempty"`
+	}{versionJSON: toVersionJSON(res.Version), Idempotent: res.Idempotent}
+	if q := res.Quarantine; q != nil {
+		out.QuarantineID, out.QuarantineReason = q.ID, q.Reason
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -27,23 +27,21 @@ type versionResp struct {
 // repository and returns the version.
 func publishGeneric(t *testing.T, env *servertest.Env, repo, token, name, version string, files map[string]string) versionResp {
 	t.Helper()
+	id := draftAs(t, env, repo, token, name, version, nil, files)
 	var v versionResp
-	env.Must(t, 201, "POST", "/v1/repos/"+repo+"/packages/versions/drafts", token, map[string]any{"name": name, "version": version}).JSON(t, &v)
-	var entries []map[string]any
-	for path, content := range files {
-		env.Must(t, 201, "PUT", "/v1/repos/"+repo+"/blobs", token, content)
-		entries = append(entries, map[string]any{"path": path, "digest": digestOf([]byte(content))})
-	}
-	base := "/v1/repos/" + repo + "/packages/versions/" + v.VersionID
-	env.Must(t, 200, "POST", base+"/entries", token, map[string]any{"entries": entries})
-	env.Must(t, 200, "PUT", base+"/manifest", token, map[string]any{"name": name, "version": version})
-	env.Must(t, 200, "POST", base+"/publish", token, nil).JSON(t, &v)
+	env.Must(t, 200, "POST", "/v1/repos/"+repo+"/packages/versions/"+id+"/publish", token, nil).JSON(t, &v)
 	return v
 }
 
 func countEvents(t *testing.T, env *servertest.Env) int {
 	t.Helper()
-	evs, err := env.Server.DB().ListEvents(t.Context(), "version.published", 0, 100000)
+	return countEventsOf(t, env, "version.published")
+}
+
+// countEventsOf counts the outbox events of one type.
+func countEventsOf(t *testing.T, env *servertest.Env, eventType string) int {
+	t.Helper()
+	evs, err := env.Server.DB().ListEvents(t.Context(), eventType, 0, 100000)
 	if err != nil {
 		t.Fatal(err)
 	}

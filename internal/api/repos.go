@@ -23,7 +23,8 @@ type repoJSON struct {
 }
 
 func toRepoJSON(r repo.Repo) repoJSON {
-	return repoJSON(r)
+	return repoJSON{Key: r.Key, Type: r.Type, Format: r.Format, Description: r.Description, UpstreamURL: r.UpstreamURL,
+		Members: r.Members, Settings: r.Settings, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 type createRepoRequest struct {

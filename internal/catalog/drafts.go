@@ -2,8 +2,10 @@ package catalog
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
+	"unicode/utf8"
 
 	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/fault"
@@ -17,6 +19,36 @@ type DraftRequest struct {
 	Namespace string // optional; when set, Name is the bare name
 	Name      string // the full name (or the bare one with Namespace)
 	Version   string
+	// Labels are free key/value pairs frozen with the version at publish;
+	// policies may require them. Given again for an existing draft, they
+	// replace its labels.
+	Labels map[string]string
+}
+
+// Label limits.
+const (
+	maxLabels     = 64
+	maxLabelKey   = 128
+	maxLabelValue = 1024
+)
+
+func validateLabels(labels map[string]string) (string, error) {
+	if len(labels) > maxLabels {
+		return "", fault.BadRequest("labels", "at most %d labels", maxLabels)
+	}
+	for k, v := range labels {
+		if k == "" || len(k) > maxLabelKey || !utf8.ValidString(k) {
+			return "", fault.BadRequest("labels", "label names are 1 to %d bytes of UTF-8", maxLabelKey)
+		}
+		if len(v) > maxLabelValue || !utf8.ValidString(v) {
+			return "", fault.BadRequest("labels."+k, "at most %d bytes of UTF-8", maxLabelValue)
+		}
+	}
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	b, err := json.Marshal(labels)
+	return string(b), err
 }
 
 // CreateDraft creates a draft version (role write), or returns the existing
@@ -48,6 +80,10 @@ func (s *Service) CreateDraft(ctx context.Context, caller *auth.Principal, repoK
 	if err := f.ValidateVersion(req.Version); err != nil {
 		return Version{}, false, fieldError(err)
 	}
+	labels, err := validateLabels(req.Labels)
+	if err != nil {
+		return Version{}, false, err
+	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	var out Version
 	created := false
@@ -59,6 +95,12 @@ func (s *Service) CreateDraft(ctx context.Context, caller *auth.Principal, repoK
 		v, err := tx.GetVersionOf(ctx, p.ID, req.Version)
 		switch {
 		case err == nil && v.State == meta.VersionDraft:
+			if req.Labels != nil && labels != v.Labels {
+				if err := tx.SetLabels(ctx, v.ID, labels, now); err != nil {
+					return err
+				}
+				v.Labels, v.UpdatedAt = labels, now
+			}
 			out = Version{Row: v, Package: p, FullName: f.FullName(p.Namespace, p.Name)}
 			return nil
 		case err == nil:
@@ -67,7 +109,7 @@ func (s *Service) CreateDraft(ctx context.Context, caller *auth.Principal, repoK
 		case !errors.Is(err, meta.ErrNotFound):
 			return err
 		}
-		v = meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: req.Version, State: meta.VersionDraft, CreatedBy: caller.Name(), CreatedAt: now, UpdatedAt: now}
+		v = meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: req.Version, State: meta.VersionDraft, CreatedBy: caller.Name(), CreatedAt: now, UpdatedAt: now, Labels: labels}
 		if err := tx.InsertVersion(ctx, v); err != nil {
 			return err
 		}

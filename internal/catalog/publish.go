@@ -2,12 +2,14 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/format"
 	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/policy"
 )
 
 // EventPublished is the outbox event of a publish.
@@ -17,6 +19,9 @@ const EventPublished = "version.published"
 type PublishResult struct {
 	Version    Version
 	Idempotent bool // it was already published: nothing changed, no event
+	// Quarantine is set when a policy sent the version to the quarantine
+	// lane: published, but invisible until released.
+	Quarantine *meta.QuarantineItem
 }
 
 // Publish makes a draft immutable and visible (role promote), in one
@@ -25,12 +30,20 @@ type PublishResult struct {
 // entry's digest committed in the repository. A failed precondition changes
 // nothing. Publishing a published version answers it again without a second
 // event.
+//
+// The policies that apply to the repository are evaluated in that
+// transaction, on the frozen content: a deny refuses the publish (403
+// policy_denied; the refusal is logged, audited and announced as
+// policy.denied), a quarantine publishes into the quarantine lane
+// (version.quarantined instead of version.published, which comes on
+// release). Every evaluation is logged with the version.
 func (s *Service) Publish(ctx context.Context, caller *auth.Principal, repoKey, versionID string) (PublishResult, error) {
 	r, f, err := s.repoFormat(ctx, caller, repoKey, auth.RolePromote)
 	if err != nil {
 		return PublishResult{}, err
 	}
-	idempotent := false
+	var out PublishResult
+	var denied *policy.Result
 	now := s.now().UTC().Truncate(time.Microsecond)
 	err = s.db.Tx(ctx, func(tx *meta.Tx) error {
 		v, p, err := s.lockedVersion(ctx, tx, r, versionID)
@@ -39,7 +52,12 @@ func (s *Service) Publish(ctx context.Context, caller *auth.Principal, repoKey, 
 		}
 		switch v.State {
 		case meta.VersionPublished:
-			idempotent = true
+			out.Idempotent = true
+			if it, err := tx.QuarantineOf(ctx, v.ID); err == nil {
+				out.Quarantine = &it
+			} else if !errors.Is(err, meta.ErrNotFound) {
+				return err
+			}
 			return nil
 		case meta.VersionTombstoned:
 			return notDraft(v)
@@ -63,6 +81,17 @@ func (s *Service) Publish(ctx context.Context, caller *auth.Principal, repoKey, 
 				return fault.Coded(fault.KindConflict, "publish_precondition_failed", "entry %q: blob %s is not committed in %q", e.Path, e.Digest, repoKey).With("precondition", "digests")
 			}
 		}
+		res, err := s.evaluate(ctx, tx, r, f, v, p, caller, policy.StagePublish)
+		if err != nil {
+			return err
+		}
+		if res.Decision == policy.Deny {
+			denied = &res
+			return errPolicyDenied
+		}
+		if err := tx.InsertEvaluations(ctx, logRows(res, v.ID, repoKey, policy.StagePublish, caller.Name(), now)); err != nil {
+			return err
+		}
 		ok, err := tx.PublishVersion(ctx, v.ID, caller.Name(), now)
 		if err != nil {
 			return err
@@ -71,24 +100,49 @@ func (s *Service) Publish(ctx context.Context, caller *auth.Principal, repoKey, 
 			return fault.Coded(fault.KindConflict, "version_not_draft", "version %s changed state while publishing; retry", v.Version)
 		}
 		full := f.FullName(p.Namespace, p.Name)
-		files := make([]map[string]any, 0, len(entries))
-		for _, e := range entries {
-			files = append(files, map[string]any{"path": e.Path, "digest": e.Digest, "size": e.Size, "mediaType": e.MediaType})
-		}
-		payload := map[string]any{
-			"repo": repoKey, "format": r.Format, "namespace": p.Namespace, "name": p.Name, "package": full,
-			"version": v.Version, "versionId": v.ID, "publishedBy": caller.Name(), "entries": files,
-		}
-		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "version.publish", repoKey, "repo/"+repoKey+"/versions/"+v.ID, now, map[string]any{
-			"package": full, "version": v.Version, "entries": len(entries),
-		})); err != nil {
+		payload, err := s.versionPayload(ctx, tx.Q, r, f, v.ID)
+		if err != nil {
 			return err
 		}
-		return tx.InsertEvent(ctx, meta.Event{Type: EventPublished, Aggregate: "version/" + v.ID, Payload: payload, RequestID: requestID(ctx), CreatedAt: now})
+		details := map[string]any{"package": full, "version": v.Version, "entries": len(entries)}
+		event := EventPublished
+		if res.Decision == policy.Quarantine {
+			names, messages := deciding(res)
+			it := meta.QuarantineItem{ID: newID("qua_"), VersionID: v.ID, Repo: repoKey, Status: meta.QuarantineHeld,
+				Reason: quarantineReason(messages), Policies: names, CreatedAt: now}
+			if err := tx.InsertQuarantine(ctx, it); err != nil {
+				return err
+			}
+			out.Quarantine = &it
+			event, details["quarantineId"], details["policies"] = EventQuarantined, it.ID, names
+			payload["quarantineId"], payload["policies"], payload["reason"] = it.ID, names, it.Reason
+		}
+		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "version.publish", repoKey, "repo/"+repoKey+"/versions/"+v.ID, now, details)); err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, meta.Event{Type: event, Aggregate: "version/" + v.ID, Payload: payload, RequestID: requestID(ctx), CreatedAt: now})
 	})
+	if denied != nil {
+		if err := s.recordDenial(ctx, caller, r, f, versionID, policy.StagePublish, *denied); err != nil {
+			return PublishResult{}, err
+		}
+		return PublishResult{}, policyDenied(*denied)
+	}
 	if err != nil {
 		return PublishResult{}, err
 	}
-	v, err := s.GetByID(ctx, caller, repoKey, versionID)
-	return PublishResult{Version: v, Idempotent: idempotent}, err
+	if out.Quarantine != nil && !out.Idempotent {
+		s.repos.QuarantineChanged(repoKey)
+	}
+	// The publisher sees the version even when it is held: the quarantine
+	// item says so.
+	v, p, err := s.versionIn(ctx, s.db.Q, r, versionID)
+	if err != nil {
+		return PublishResult{}, err
+	}
+	out.Version, err = s.withEntries(ctx, r, v, p)
+	return out, err
 }
+
+// errPolicyDenied rolls back a publish a policy refused.
+var errPolicyDenied = errors.New("refused by policy")

@@ -41,7 +41,20 @@ func (s *Service) GetByID(ctx context.Context, caller *auth.Principal, repoKey, 
 	if !slices.Contains(visibleStates(caller, repoKey), v.State) {
 		return Version{}, versionNotFound(versionID)
 	}
+	if v.Blocked() {
+		return Version{}, s.quarantined(ctx, "version "+v.Version, v)
+	}
 	return s.withEntries(ctx, r, v, p)
+}
+
+// quarantined is the 423 for a version the quarantine lane hides, with the
+// reason it is held.
+func (s *Service) quarantined(ctx context.Context, what string, v meta.Version) error {
+	it, err := s.db.QuarantineOf(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	return fault.Quarantined(what, it.Status, it.Reason, it.ID)
 }
 
 func (s *Service) withEntries(ctx context.Context, r repo.Repo, v meta.Version, p meta.Package) (Version, error) {
@@ -89,11 +102,14 @@ func (s *Service) Get(ctx context.Context, caller *auth.Principal, repoKey, full
 	if err != nil {
 		return Version{}, err
 	}
+	if v.Blocked() {
+		return Version{}, s.quarantined(ctx, fullName+" "+version, v)
+	}
 	return s.withEntries(ctx, r, v, p)
 }
 
 // Versions lists a package's visible versions in the format's order,
-// oldest first.
+// oldest first. Versions the quarantine lane holds are left out.
 func (s *Service) Versions(ctx context.Context, caller *auth.Principal, repoKey, fullName string) (meta.Package, string, []meta.Version, error) {
 	_, f, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleRead)
 	if err != nil {
@@ -103,6 +119,7 @@ func (s *Service) Versions(ctx context.Context, caller *auth.Principal, repoKey,
 	if err != nil {
 		return meta.Package{}, "", nil, err
 	}
+	vs = slices.DeleteFunc(vs, meta.Version.Blocked) // hidden, not 423: a list shows what may be installed
 	slices.SortStableFunc(vs, func(a, b meta.Version) int {
 		if c := f.CompareVersions(a.Version, b.Version); c != 0 {
 			return c

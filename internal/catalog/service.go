@@ -12,6 +12,7 @@ import (
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/format"
 	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/policy"
 	"github.com/artifortress/artifortress/internal/repo"
 	"github.com/artifortress/artifortress/internal/telemetry"
 )
@@ -25,12 +26,19 @@ type Service struct {
 	repos   *repo.Service
 	formats Formats
 	now     func() time.Time
+	// policies evaluates the policies of a publish or promotion.
+	policies *policy.Engine
 }
 
-// New returns a catalog over db.
+// New returns a catalog over db, evaluating policies with the default
+// engine options (see SetPolicyOptions).
 func New(db *meta.DB, repos *repo.Service, formats Formats) *Service {
-	return &Service{db: db, repos: repos, formats: formats, now: time.Now}
+	return &Service{db: db, repos: repos, formats: formats, now: time.Now, policies: policy.NewEngine(policy.Options{})}
 }
+
+// SetPolicyOptions replaces the policy engine's options (evaluation
+// timeout, cost limit). Call it before serving.
+func (s *Service) SetPolicyOptions(o policy.Options) { s.policies = policy.NewEngine(o) }
 
 // Version is a version as callers see it: the row, its package, the
 // package's full name as the format writes it, and its entries.

@@ -24,6 +24,7 @@ const (
 	KindPreconditionFailed
 	KindRangeNotSatisfiable
 	KindMethodNotAllowed
+	KindLocked // 423: the resource exists but is held back (quarantine)
 )
 
 // Error is a domain error. Code is stable and machine readable ("bad_request",

@@ -71,7 +71,7 @@ func (q Q) ListPackages(ctx context.Context, f PackageFilter) ([]Package, error)
 		args = append(args, f.NameContains)
 	}
 	if f.PublishedOnly {
-		query += " AND EXISTS (SELECT 1 FROM versions v WHERE v.package_id = p.id AND v.state = 'published')"
+		query += " AND EXISTS (SELECT 1 FROM versions v WHERE v.package_id = p.id AND v.state = 'published' AND " + notBlocked + ")"
 	}
 	if f.AfterNamespace != "" || f.AfterName != "" {
 		query += " AND (namespace > ? OR (namespace = ? AND name > ?))"

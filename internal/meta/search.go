@@ -49,7 +49,7 @@ type SearchSource struct {
 // versions v. Content hidden from readers (quarantined, rejected) must fail
 // it; searches re-check it against the truth tables, so a stale index row
 // never shows.
-const searchableVersion = "v.state = 'published'"
+const searchableVersion = "v.state = 'published' AND " + notBlocked
 
 const searchSourceQuery = "SELECT v.id, p.repo_key, p.format, p.namespace, p.name, p.display_name, v.version, v.manifest, v.published_by, v.published_at" +
 	" FROM versions v JOIN packages p ON p.id = v.package_id WHERE " + searchableVersion

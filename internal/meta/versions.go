@@ -27,14 +27,34 @@ type Version struct {
 	PublishedBy  string
 	PublishedAt  *time.Time
 	TombstonedAt *time.Time
+	// Labels are set on the draft and frozen at publish (JSON object of
+	// strings; "{}" when none).
+	Labels string
+	// Quarantine is the version's quarantine status: "" (never held), or
+	// QuarantineHeld, QuarantineReleased, QuarantineRejected. Read-only:
+	// it comes from the quarantine table.
+	Quarantine string
 }
 
-const versionColumns = "id, package_id, version, state, manifest, created_by, created_at, updated_at, published_by, published_at, tombstoned_at"
+// Blocked reports whether the quarantine lane hides the version from every
+// read path (held or rejected).
+func (v Version) Blocked() bool {
+	return v.Quarantine == QuarantineHeld || v.Quarantine == QuarantineRejected
+}
+
+const versionColumns = "id, package_id, version, state, manifest, created_by, created_at, updated_at, published_by, published_at, tombstoned_at, labels"
+
+// versionSelect is versionColumns plus the quarantine status, for reads.
+const versionSelect = versionColumns + ", (SELECT q.status FROM quarantine q WHERE q.version_id = versions.id)"
 
 // InsertVersion creates a draft; ErrExists when the package already has that version.
 func (q Q) InsertVersion(ctx context.Context, v Version) error {
-	_, err := q.exec(ctx, "INSERT INTO versions ("+versionColumns+") VALUES (?, ?, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL)",
-		v.ID, v.PackageID, v.Version, v.State, v.CreatedBy, Micros(v.CreatedAt), Micros(v.UpdatedAt))
+	labels := v.Labels
+	if labels == "" {
+		labels = "{}"
+	}
+	_, err := q.exec(ctx, "INSERT INTO versions ("+versionColumns+") VALUES (?, ?, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL, ?)",
+		v.ID, v.PackageID, v.Version, v.State, v.CreatedBy, Micros(v.CreatedAt), Micros(v.UpdatedAt), labels)
 	if isUniqueViolation(err) {
 		return ErrExists
 	}
@@ -43,18 +63,18 @@ func (q Q) InsertVersion(ctx context.Context, v Version) error {
 
 // GetVersion returns a version by id, ErrNotFound if none.
 func (q Q) GetVersion(ctx context.Context, id string) (Version, error) {
-	return scanVersion(q.queryRow(ctx, "SELECT "+versionColumns+" FROM versions WHERE id = ?", id))
+	return scanVersion(q.queryRow(ctx, "SELECT "+versionSelect+" FROM versions WHERE id = ?", id))
 }
 
 // GetVersionOf returns a package's version by its version string.
 func (q Q) GetVersionOf(ctx context.Context, packageID, version string) (Version, error) {
-	return scanVersion(q.queryRow(ctx, "SELECT "+versionColumns+" FROM versions WHERE package_id = ? AND version = ?", packageID, version))
+	return scanVersion(q.queryRow(ctx, "SELECT "+versionSelect+" FROM versions WHERE package_id = ? AND version = ?", packageID, version))
 }
 
 // ListVersions returns every version of a package (unordered: the catalog
 // orders them by the format's rules), optionally only in some states.
 func (q Q) ListVersions(ctx context.Context, packageID string, states ...string) ([]Version, error) {
-	query := "SELECT " + versionColumns + " FROM versions WHERE package_id = ?"
+	query := "SELECT " + versionSelect + " FROM versions WHERE package_id = ?"
 	args := []any{packageID}
 	if len(states) > 0 {
 		query += " AND state IN (" + placeholders(len(states)) + ")"
@@ -82,6 +102,12 @@ func (q Q) ListVersions(ctx context.Context, packageID string, states ...string)
 // published version.
 func (q Q) SetManifest(ctx context.Context, id string, manifest []byte, at time.Time) error {
 	return affectedOne(q.exec(ctx, "UPDATE versions SET manifest = ?, updated_at = ? WHERE id = ? AND state = 'draft'", string(manifest), Micros(at), id))
+}
+
+// SetLabels replaces a draft's labels. The database refuses it for a
+// published version.
+func (q Q) SetLabels(ctx context.Context, id, labels string, at time.Time) error {
+	return affectedOne(q.exec(ctx, "UPDATE versions SET labels = ?, updated_at = ? WHERE id = ? AND state = 'draft'", labels, Micros(at), id))
 }
 
 // PublishVersion moves a draft to published; false when it was not a draft.
@@ -115,7 +141,8 @@ func scanVersion(s scanner) (Version, error) {
 	var manifest, publishedBy sql.NullString
 	var created, updated int64
 	var published, tombstoned sql.NullInt64
-	err := s.Scan(&v.ID, &v.PackageID, &v.Version, &v.State, &manifest, &v.CreatedBy, &created, &updated, &publishedBy, &published, &tombstoned)
+	var quarantine sql.NullString
+	err := s.Scan(&v.ID, &v.PackageID, &v.Version, &v.State, &manifest, &v.CreatedBy, &created, &updated, &publishedBy, &published, &tombstoned, &v.Labels, &quarantine)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Version{}, ErrNotFound
 	}
@@ -125,7 +152,7 @@ func scanVersion(s scanner) (Version, error) {
 	if manifest.Valid {
 		v.Manifest = []byte(manifest.String)
 	}
-	v.PublishedBy = publishedBy.String
+	v.PublishedBy, v.Quarantine = publishedBy.String, quarantine.String
 	v.CreatedAt, v.UpdatedAt = FromMicros(created), FromMicros(updated)
 	v.PublishedAt, v.TombstonedAt = timeOrNil(published), timeOrNil(tombstoned)
 	return v, nil

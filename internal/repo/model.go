@@ -67,6 +67,9 @@ type Repo struct {
 	Settings    Settings
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// BlockedVersions counts the versions the quarantine lane hides, as of
+	// the read (cached like the rest; 0 lets downloads skip the check).
+	BlockedVersions int64
 }
 
 func validateType(t string) error {

@@ -59,12 +59,21 @@ func (l loaded) view() Repo {
 	return r
 }
 
-func load(row meta.Repo, err error) (loaded, error) {
+// load reads a repository with q and decodes it, with the count of its
+// versions the quarantine lane hides.
+func load(ctx context.Context, q meta.Q, key string) (loaded, error) {
+	row, err := q.GetRepo(ctx, key)
 	if err != nil {
 		return loaded{}, err
 	}
 	r, err := fromRow(row)
-	return loaded{row: row, repo: r}, err
+	if err != nil {
+		return loaded{}, err
+	}
+	if r.BlockedVersions, err = q.CountBlocked(ctx, key); err != nil {
+		return loaded{}, err
+	}
+	return loaded{row: row, repo: r}, nil
 }
 
 // getRepo reads a repository; access checks take it as a parameter so that
@@ -73,7 +82,7 @@ func load(row meta.Repo, err error) (loaded, error) {
 type getRepo func(ctx context.Context, key string) (loaded, error)
 
 func txRepo(tx *meta.Tx) getRepo {
-	return func(ctx context.Context, key string) (loaded, error) { return load(tx.GetRepo(ctx, key)) }
+	return func(ctx context.Context, key string) (loaded, error) { return load(ctx, tx.Q, key) }
 }
 
 // cachedRepo reads a repository through the cache. Only found repositories
@@ -84,7 +93,7 @@ func (s *Service) cachedRepo(ctx context.Context, key string) (loaded, error) {
 		return l, nil
 	}
 	gen := s.cache.Generation()
-	l, err := load(s.db.GetRepo(ctx, key))
+	l, err := load(ctx, s.db.Q, key)
 	if err == nil {
 		s.cache.Put(key, l, now, gen)
 	}
@@ -94,6 +103,11 @@ func (s *Service) cachedRepo(ctx context.Context, key string) (loaded, error) {
 // repoChanged drops cached repositories after a change commits. Everything
 // is dropped: a deletion also changes the members of virtual repositories.
 func (s *Service) repoChanged() { s.cache.DropAll() }
+
+// QuarantineChanged tells the service, after the change commits, that
+// versions of a repository entered or left the quarantine lane, so that
+// this node's next access check counts them again.
+func (s *Service) QuarantineChanged(key string) { s.cache.Drop(key) }
 
 // CreateRequest describes a new repository.
 type CreateRequest struct {

@@ -36,6 +36,15 @@ func (s *Service) Lookup(ctx context.Context, caller *auth.Principal, repoKey, d
 	if err != nil {
 		return Download{}, err
 	}
+	if r.BlockedVersions > 0 {
+		blocked, err := s.db.BlobBlocked(ctx, repoKey, digest)
+		if err != nil {
+			return Download{}, err
+		}
+		if blocked {
+			return Download{}, fault.Quarantined("blob "+digest, meta.QuarantineHeld, "it belongs only to versions that are quarantined or rejected; see GET /v1/repos/"+repoKey+"/quarantine", "")
+		}
+	}
 	return Download{BlobLink: l, Repo: r}, nil
 }
 

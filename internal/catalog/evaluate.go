@@ -1,0 +1,129 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/format"
+	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/policy"
+	"github.com/artifortress/artifortress/internal/repo"
+)
+
+// EventPolicyDenied announces a publish or promotion a policy refused.
+const EventPolicyDenied = "policy.denied"
+
+// policyInput is what the policies of r see of version v.
+func (s *Service) policyInput(ctx context.Context, q meta.Q, r repo.Repo, f format.Format, v meta.Version, p meta.Package, caller *auth.Principal, stage string) (policy.Input, error) {
+	entries, err := q.ListEntries(ctx, v.ID)
+	if err != nil {
+		return policy.Input{}, err
+	}
+	in := policy.Input{
+		Repo: policy.RepoInput{Key: r.Key, Type: r.Type, Format: r.Format},
+		Version: policy.VersionInput{
+			ID: v.ID, Format: r.Format, Namespace: p.Namespace, Name: p.Name, Package: f.FullName(p.Namespace, p.Name),
+			Version: v.Version, CreatedBy: v.CreatedBy, Labels: map[string]string{},
+		},
+		Principal: policy.PrincipalInput{Subject: caller.Name()},
+		Stage:     stage,
+		Now:       s.now().UTC(),
+	}
+	for _, e := range entries {
+		in.Version.Entries = append(in.Version.Entries, policy.Entry{Path: e.Path, Digest: e.Digest, MediaType: e.MediaType, Size: e.Size})
+	}
+	if v.Labels != "" {
+		if err := json.Unmarshal([]byte(v.Labels), &in.Version.Labels); err != nil {
+			return policy.Input{}, fmt.Errorf("version %s: corrupt labels: %w", v.ID, err)
+		}
+	}
+	if v.Manifest != nil {
+		if err := json.Unmarshal(v.Manifest, &in.Manifest); err != nil {
+			return policy.Input{}, fmt.Errorf("version %s: corrupt manifest: %w", v.ID, err)
+		}
+	}
+	return in, nil
+}
+
+// evaluate runs the policies that apply to r against version v, inside
+// the transaction that acts on the outcome.
+func (s *Service) evaluate(ctx context.Context, tx *meta.Tx, r repo.Repo, f format.Format, v meta.Version, p meta.Package, caller *auth.Principal, stage string) (policy.Result, error) {
+	rows, err := tx.EffectivePolicies(ctx, r.Key)
+	if err != nil {
+		return policy.Result{}, err
+	}
+	if len(rows) == 0 {
+		return policy.Result{Decision: policy.Allow}, nil
+	}
+	in, err := s.policyInput(ctx, tx.Q, r, f, v, p, caller, stage)
+	if err != nil {
+		return policy.Result{}, err
+	}
+	ps := make([]policy.Policy, len(rows))
+	for i, row := range rows {
+		ps[i] = toPolicy(row)
+	}
+	return s.policies.Evaluate(ctx, ps, in), nil
+}
+
+// logRows are a result's evaluation log entries.
+func logRows(res policy.Result, versionID, repoKey, stage, actor string, at time.Time) []meta.PolicyEvaluation {
+	out := make([]meta.PolicyEvaluation, len(res.Evaluations))
+	for i, e := range res.Evaluations {
+		out[i] = meta.PolicyEvaluation{VersionID: versionID, Repo: repoKey, Stage: stage, Policy: e.Policy, Decision: e.Decision,
+			Passed: e.Passed, Message: e.Message, Error: e.Error, Duration: e.Duration, Actor: actor, CreatedAt: at}
+	}
+	return out
+}
+
+// deciding lists the evaluations that decided a result (those whose
+// decision is the result's), as names and messages.
+func deciding(res policy.Result) (names, messages []string) {
+	for _, e := range res.Evaluations {
+		if e.Decision == res.Decision {
+			names = append(names, e.Policy)
+			msg := e.Message
+			if msg == "" {
+				msg = "policy " + e.Policy + " did not pass"
+			}
+			messages = append(messages, e.Policy+": "+msg)
+		}
+	}
+	return names, messages
+}
+
+// policyDenied is the 403 of a refused publish or promotion.
+func policyDenied(res policy.Result) error {
+	names, messages := deciding(res)
+	return fault.Coded(fault.KindForbidden, "policy_denied", "refused by policy: %s", strings.Join(messages, "; ")).
+		With("policies", names).With("policy", names[0])
+}
+
+// recordDenial writes, in its own transaction (the refused change rolled
+// back), the evaluation log, the audit record and the policy.denied event
+// of a refusal.
+func (s *Service) recordDenial(ctx context.Context, caller *auth.Principal, r repo.Repo, f format.Format, versionID, stage string, res policy.Result) error {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	names, messages := deciding(res)
+	return s.db.Tx(ctx, func(tx *meta.Tx) error {
+		if err := tx.InsertEvaluations(ctx, logRows(res, versionID, r.Key, stage, caller.Name(), now)); err != nil {
+			return err
+		}
+		payload, err := s.versionPayload(ctx, tx.Q, r, f, versionID)
+		if err != nil {
+			return err
+		}
+		payload["stage"], payload["policies"], payload["reason"], payload["actor"] = stage, names, strings.Join(messages, "; "), caller.Name()
+		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "policy.deny", r.Key, "repo/"+r.Key+"/versions/"+versionID, now, map[string]any{
+			"stage": stage, "policies": names, "reason": strings.Join(messages, "; "),
+		})); err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, meta.Event{Type: EventPolicyDenied, Aggregate: "version/" + versionID, Payload: payload, RequestID: requestID(ctx), CreatedAt: now})
+	})
+}

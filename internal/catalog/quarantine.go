@@ -1,0 +1,213 @@
+package catalog
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/format"
+	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/repo"
+)
+
+// Events of the quarantine lane.
+const (
+	EventQuarantined = "version.quarantined"
+	EventReleased    = "quarantine.released"
+	EventRejected    = "quarantine.rejected"
+)
+
+// QuarantineItem is a held (or decided) version with its coordinates.
+type QuarantineItem struct {
+	meta.QuarantineItem
+	FullName string
+	Version  string
+}
+
+// QuarantineList is one page of a repository's quarantine lane.
+type QuarantineList struct {
+	Items      []QuarantineItem
+	NextCursor string
+}
+
+// Quarantine lists a repository's quarantine lane, newest first (role
+// promote), optionally of one status.
+func (s *Service) Quarantine(ctx context.Context, caller *auth.Principal, repoKey, status string, limit int, cursor string) (QuarantineList, error) {
+	r, f, err := s.repoFormat(ctx, caller, repoKey, auth.RolePromote)
+	if err != nil {
+		return QuarantineList{}, err
+	}
+	switch status {
+	case "", meta.QuarantineHeld, meta.QuarantineReleased, meta.QuarantineRejected:
+	default:
+		return QuarantineList{}, fault.BadRequest("status", "want quarantined, released or rejected")
+	}
+	if limit <= 0 || limit > 1000 {
+		return QuarantineList{}, fault.BadRequest("limit", "want 1 to 1000")
+	}
+	var before *meta.QuarantineItem
+	if cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil {
+			return QuarantineList{}, fault.BadRequest("cursor", "invalid cursor; pass nextCursor from the previous page unchanged")
+		}
+		it, err := s.db.GetQuarantine(ctx, repoKey, string(raw))
+		if errors.Is(err, meta.ErrNotFound) {
+			return QuarantineList{}, fault.BadRequest("cursor", "invalid cursor; pass nextCursor from the previous page unchanged")
+		}
+		if err != nil {
+			return QuarantineList{}, err
+		}
+		before = &it
+	}
+	rows, err := s.db.ListQuarantine(ctx, repoKey, status, before, limit+1)
+	if err != nil {
+		return QuarantineList{}, err
+	}
+	out := QuarantineList{Items: []QuarantineItem{}}
+	for i, it := range rows {
+		if i == limit {
+			out.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(rows[i-1].ID))
+			break
+		}
+		item, err := s.describe(ctx, s.db.Q, r, f, it)
+		if err != nil {
+			return QuarantineList{}, err
+		}
+		out.Items = append(out.Items, item)
+	}
+	return out, nil
+}
+
+// QuarantineItem returns one item of a repository's quarantine lane (role promote).
+func (s *Service) QuarantineItem(ctx context.Context, caller *auth.Principal, repoKey, id string) (QuarantineItem, error) {
+	r, f, err := s.repoFormat(ctx, caller, repoKey, auth.RolePromote)
+	if err != nil {
+		return QuarantineItem{}, err
+	}
+	it, err := s.db.GetQuarantine(ctx, repoKey, id)
+	if errors.Is(err, meta.ErrNotFound) {
+		return QuarantineItem{}, quarantineNotFound(id)
+	}
+	if err != nil {
+		return QuarantineItem{}, err
+	}
+	return s.describe(ctx, s.db.Q, r, f, it)
+}
+
+func quarantineNotFound(id string) error {
+	return fault.Coded(fault.KindNotFound, "quarantine_item_not_found", "quarantine item %q not found", id)
+}
+
+// describe adds a quarantine item's coordinates.
+func (s *Service) describe(ctx context.Context, q meta.Q, r repo.Repo, f format.Format, it meta.QuarantineItem) (QuarantineItem, error) {
+	v, p, err := s.versionIn(ctx, q, r, it.VersionID)
+	if err != nil {
+		return QuarantineItem{}, err
+	}
+	return QuarantineItem{QuarantineItem: it, FullName: f.FullName(p.Namespace, p.Name), Version: v.Version}, nil
+}
+
+// Release lets a held version out of the quarantine lane (role promote):
+// it becomes visible at once, and is announced as published.
+func (s *Service) Release(ctx context.Context, caller *auth.Principal, repoKey, id, note string) (QuarantineItem, error) {
+	return s.decide(ctx, caller, repoKey, id, note, meta.QuarantineReleased)
+}
+
+// Reject keeps a held version out for good (role promote): it stays
+// invisible; an administrator may tombstone it.
+func (s *Service) Reject(ctx context.Context, caller *auth.Principal, repoKey, id, note string) (QuarantineItem, error) {
+	return s.decide(ctx, caller, repoKey, id, note, meta.QuarantineRejected)
+}
+
+// maxNote bounds a decision's note.
+const maxNote = 1024
+
+func (s *Service) decide(ctx context.Context, caller *auth.Principal, repoKey, id, note, status string) (QuarantineItem, error) {
+	r, f, err := s.repoFormat(ctx, caller, repoKey, auth.RolePromote)
+	if err != nil {
+		return QuarantineItem{}, err
+	}
+	if len(note) > maxNote {
+		return QuarantineItem{}, fault.BadRequest("note", "at most %d bytes", maxNote)
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	var out QuarantineItem
+	err = s.db.Tx(ctx, func(tx *meta.Tx) error {
+		it, err := tx.GetQuarantine(ctx, repoKey, id)
+		if errors.Is(err, meta.ErrNotFound) {
+			return quarantineNotFound(id)
+		}
+		if err != nil {
+			return err
+		}
+		ok, err := tx.DecideQuarantine(ctx, id, status, caller.Name(), note, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fault.Coded(fault.KindConflict, "quarantine_already_decided", "quarantine item %s is already %s", id, it.Status).With("status", it.Status)
+		}
+		it.Status, it.DecidedBy, it.DecidedAt, it.Note = status, caller.Name(), &now, note
+		if out, err = s.describe(ctx, tx.Q, r, f, it); err != nil {
+			return err
+		}
+		action, event := "quarantine.reject", EventRejected
+		if status == meta.QuarantineReleased {
+			action, event = "quarantine.release", EventReleased
+		}
+		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, action, repoKey, "repo/"+repoKey+"/quarantine/"+id, now, map[string]any{
+			"package": out.FullName, "version": out.Version, "note": note,
+		})); err != nil {
+			return err
+		}
+		payload, err := s.versionPayload(ctx, tx.Q, r, f, it.VersionID)
+		if err != nil {
+			return err
+		}
+		payload["quarantineId"], payload["decidedBy"], payload["note"] = id, caller.Name(), note
+		if err := tx.InsertEvent(ctx, meta.Event{Type: event, Aggregate: "version/" + it.VersionID, Payload: payload, RequestID: requestID(ctx), CreatedAt: now}); err != nil {
+			return err
+		}
+		if status == meta.QuarantineReleased {
+			// A held version was never announced as published: it is now.
+			return tx.InsertEvent(ctx, meta.Event{Type: EventPublished, Aggregate: "version/" + it.VersionID, Payload: payload, RequestID: requestID(ctx), CreatedAt: now})
+		}
+		return nil
+	})
+	if err != nil {
+		return QuarantineItem{}, err
+	}
+	s.repos.QuarantineChanged(repoKey)
+	return out, nil
+}
+
+// versionPayload is the body of a version's events: its coordinates and
+// files.
+func (s *Service) versionPayload(ctx context.Context, q meta.Q, r repo.Repo, f format.Format, versionID string) (map[string]any, error) {
+	v, p, err := s.versionIn(ctx, q, r, versionID)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := q.ListEntries(ctx, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	files := make([]map[string]any, 0, len(entries))
+	for _, e := range entries {
+		files = append(files, map[string]any{"path": e.Path, "digest": e.Digest, "size": e.Size, "mediaType": e.MediaType})
+	}
+	return map[string]any{
+		"repo": r.Key, "format": r.Format, "namespace": p.Namespace, "name": p.Name, "package": f.FullName(p.Namespace, p.Name),
+		"version": v.Version, "versionId": v.ID, "publishedBy": v.PublishedBy, "entries": files,
+	}, nil
+}
+
+// quarantineReason joins what the policies that quarantined a version said.
+func quarantineReason(msgs []string) string {
+	return strings.Join(msgs, "; ")
+}
