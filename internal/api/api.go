@@ -124,6 +124,7 @@ func (a *API) routes() []route {
 		{"PUT", "/v1/repos/{key}/packages/{name}/tags/{tag}", a.putTag, token, true},
 		{"DELETE", "/v1/repos/{key}/packages/{name}/tags/{tag}", a.deleteTag, token, true},
 		{"GET", "/v1/repos/{key}/packages/versions/{versionId}/evaluations", a.listEvaluations, token, true},
+		{"POST", "/v1/repos/{key}/packages/versions/{versionId}/promote", a.promoteVersion, token, true},
 		{"GET", "/v1/repos/{key}/quarantine", a.listQuarantine, token, false},
 		{"GET", "/v1/repos/{key}/quarantine/{id}", a.getQuarantine, token, false},
 		{"POST", "/v1/repos/{key}/quarantine/{id}/release", a.releaseQuarantine, token, false},

@@ -283,6 +283,12 @@ func matrix() []matrixCase {
 		{method: "GET", pattern: "/v1/repos/{key}/packages/versions/{versionId}/evaluations", pathFn: func() string {
 			return "/v1/repos/target/packages/versions/" + fixtureVersionID + "/evaluations"
 		}, want: writers},
+		// Promotion needs read on the source and promote on the target
+		// ("other", where only the global admin holds a role).
+		{method: "POST", pattern: "/v1/repos/{key}/packages/versions/{versionId}/promote", pathFn: func() string {
+			return "/v1/repos/target/packages/versions/" + fixtureVersionID + "/promote"
+		}, body: func(string) any { return map[string]any{"targetRepo": "other"} },
+			want: want{s401, s404, s404, s404, s404, s404, s404, s201}},
 		{method: "GET", pattern: "/v1/repos/{key}/quarantine", path: "/v1/repos/target/quarantine?status=quarantined", want: promoters},
 		{method: "GET", pattern: "/v1/repos/{key}/quarantine/{id}", path: "/v1/repos/target/quarantine/qua_none", want: promotersMissing},
 		{method: "POST", pattern: "/v1/repos/{key}/quarantine/{id}/release", path: "/v1/repos/target/quarantine/qua_none/release", want: promotersMissing},

@@ -141,17 +141,42 @@ func (a *API) publishVersion(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if err != nil {
 		return err
 	}
-	out := struct {
-		versionJSON
-		Idempotent       bool   `json:"idempotent"`
-		QuarantineID     string `json:"quarantineId,omitempty"`
-		QuarantineReason string `json:"quarantineReason,omitempty"`
-	}{versionJSON: toVersionJSON(res.Version), Idempotent: res.Idempotent}
+	writeJSON(w, http.StatusOK, toPublishJSON(res))
+	return nil
+}
+
+type promoteRequest struct {
+	TargetRepo string `json:"targetRepo"`
+}
+
+func (a *API) promoteVersion(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var req promoteRequest
+	if err := a.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	res, err := a.catalog.Promote(r.Context(), p, r.PathValue("key"), r.PathValue("versionId"), req.TargetRepo)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, toPublishJSON(res))
+	return nil
+}
+
+// publishJSON is a published (or promoted) version, with its place in the
+// quarantine lane when a policy holds it.
+type publishJSON struct {
+	versionJSON
+	Idempotent       bool   `json:"idempotent"`
+	QuarantineID     string `json:"quarantineId,omitempty"`
+	QuarantineReason string `json:"quarantineReason,omitempty"`
+}
+
+func toPublishJSON(res catalog.PublishResult) publishJSON {
+	out := publishJSON{versionJSON: toVersionJSON(res.Version), Idempotent: res.Idempotent}
 	if q := res.Quarantine; q != nil {
 		out.QuarantineID, out.QuarantineReason = q.ID, q.Reason
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out
 }
 
 func (a *API) getVersionByID(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {

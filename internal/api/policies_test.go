@@ -47,7 +47,6 @@ func evaluations(t *testing.T, env *servertest.Env, repo, versionID string) []ev
 	return out.Items
 }
 
-
 // TestPolicyDenyLeavesNoPublishedVersion: a deny policy refuses the
 // publish with 403 policy_denied naming the policy and its message; the
 // version stays a draft, no version.published is written, and the refusal
@@ -302,4 +301,55 @@ func searchHits(t *testing.T, env *servertest.Env, token, q string) int {
 	var res struct{ Items []struct{ Version string } }
 	env.Must(t, 200, "GET", "/v1/repos/gen/search?q="+q, token, nil).JSON(t, &res)
 	return len(res.Items)
+}
+
+// TestPromotion: promotion copies a published version into another local
+// repository of the same format without copying bytes, through the
+// target's policies (gated promotion): a deny refuses it and leaves
+// nothing in the target; a pass publishes the copy there.
+func TestPromotion(t *testing.T) {
+	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		env := servertest.Start(t, b)
+		env.CreateRepo(t, "staging", nil)
+		env.CreateRepo(t, "release", nil)
+		env.CreateRepo(t, "npm-release", map[string]any{"format": "npm"})
+		ci := env.Token(t, "ci", "repo:staging:read", "repo:release:promote")
+		id := draft(t, env, "staging", "tool", "1.0.0", map[string]string{"team": "infra"}, map[string]string{"tool.bin": "the tool"})
+		env.Must(t, 200, "POST", "/v1/repos/staging/packages/versions/"+id+"/publish", env.AdminToken, nil)
+		promote := "/v1/repos/staging/packages/versions/" + id + "/promote"
+
+		// The target's policies gate the copy.
+		env.Must(t, 201, "POST", "/v1/repos/release/policies", env.AdminToken, map[string]any{
+			"name": "approved", "expression": "'approved' in version.labels", "action": "deny", "message": "releases need the approved label",
+		})
+		if r := env.Must(t, 403, "POST", promote, ci, map[string]any{"targetRepo": "release"}); r.ErrorCode() != "policy_denied" {
+			t.Fatalf("gated promotion: %s", r.Body)
+		}
+		env.Must(t, 404, "GET", "/v1/repos/release/packages/tool/versions/1.0.0", env.AdminToken, nil)
+		env.Must(t, 404, "GET", "/v1/repos/release/blobs/"+digestOf([]byte("the tool")), env.AdminToken, nil)
+		if evs := evaluations(t, env, "staging", id); len(evs) != 1 || evs[0].Stage != "promote" || evs[0].Decision != "deny" {
+			t.Fatalf("the refusal is logged on the source version: %+v", evs)
+		}
+
+		env.Must(t, 204, "DELETE", "/v1/repos/release/policies/approved", env.AdminToken, nil)
+		var v struct {
+			VersionID, State, Repo string
+			Labels                 map[string]string
+		}
+		env.Must(t, 201, "POST", promote, ci, map[string]any{"targetRepo": "release"}).JSON(t, &v)
+		if v.VersionID == id || v.State != "published" || v.Repo != "release" || v.Labels["team"] != "infra" {
+			t.Fatalf("promoted copy: %+v", v)
+		}
+		if r := env.Must(t, 200, "GET", "/v1/repos/release/packages/tool/versions/1.0.0/files/tool.bin", env.AdminToken, nil); string(r.Body) != "the tool" {
+			t.Fatalf("the copy serves %q", r.Body)
+		}
+		if r := env.Must(t, 409, "POST", promote, ci, map[string]any{"targetRepo": "release"}); r.ErrorCode() != "version_exists" {
+			t.Fatalf("second promotion: %s", r.Body)
+		}
+		env.Must(t, 400, "POST", promote, env.AdminToken, map[string]any{"targetRepo": "npm-release"})
+		env.Must(t, 400, "POST", promote, env.AdminToken, map[string]any{"targetRepo": "staging"})
+		// Promote on the target is required.
+		reader := env.Token(t, "reader", "repo:staging:read", "repo:release:write")
+		env.Must(t, 403, "POST", promote, reader, map[string]any{"targetRepo": "release"})
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/artifortress/artifortress/internal/format"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/policy"
+	"github.com/artifortress/artifortress/internal/repo"
 )
 
 // EventPublished is the outbox event of a publish.
@@ -81,46 +82,9 @@ func (s *Service) Publish(ctx context.Context, caller *auth.Principal, repoKey, 
 				return fault.Coded(fault.KindConflict, "publish_precondition_failed", "entry %q: blob %s is not committed in %q", e.Path, e.Digest, repoKey).With("precondition", "digests")
 			}
 		}
-		res, err := s.evaluate(ctx, tx, r, f, v, p, caller, policy.StagePublish)
-		if err != nil {
-			return err
-		}
-		if res.Decision == policy.Deny {
-			denied = &res
-			return errPolicyDenied
-		}
-		if err := tx.InsertEvaluations(ctx, logRows(res, v.ID, repoKey, policy.StagePublish, caller.Name(), now)); err != nil {
-			return err
-		}
-		ok, err := tx.PublishVersion(ctx, v.ID, caller.Name(), now)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fault.Coded(fault.KindConflict, "version_not_draft", "version %s changed state while publishing; retry", v.Version)
-		}
-		full := f.FullName(p.Namespace, p.Name)
-		payload, err := s.versionPayload(ctx, tx.Q, r, f, v.ID)
-		if err != nil {
-			return err
-		}
-		details := map[string]any{"package": full, "version": v.Version, "entries": len(entries)}
-		event := EventPublished
-		if res.Decision == policy.Quarantine {
-			names, messages := deciding(res)
-			it := meta.QuarantineItem{ID: newID("qua_"), VersionID: v.ID, Repo: repoKey, Status: meta.QuarantineHeld,
-				Reason: quarantineReason(messages), Policies: names, CreatedAt: now}
-			if err := tx.InsertQuarantine(ctx, it); err != nil {
-				return err
-			}
-			out.Quarantine = &it
-			event, details["quarantineId"], details["policies"] = EventQuarantined, it.ID, names
-			payload["quarantineId"], payload["policies"], payload["reason"] = it.ID, names, it.Reason
-		}
-		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "version.publish", repoKey, "repo/"+repoKey+"/versions/"+v.ID, now, details)); err != nil {
-			return err
-		}
-		return tx.InsertEvent(ctx, meta.Event{Type: event, Aggregate: "version/" + v.ID, Payload: payload, RequestID: requestID(ctx), CreatedAt: now})
+		details := map[string]any{"package": f.FullName(p.Namespace, p.Name), "version": v.Version, "entries": len(entries)}
+		out.Quarantine, denied, err = s.settle(ctx, tx, caller, r, f, v, p, policy.StagePublish, "version.publish", details, now)
+		return err
 	})
 	if denied != nil {
 		if err := s.recordDenial(ctx, caller, r, f, versionID, policy.StagePublish, *denied); err != nil {
@@ -146,3 +110,51 @@ func (s *Service) Publish(ctx context.Context, caller *auth.Principal, repoKey, 
 
 // errPolicyDenied rolls back a publish a policy refused.
 var errPolicyDenied = errors.New("refused by policy")
+
+// settle evaluates the policies of r against draft v (its entries and
+// manifest in place) inside tx, logs the evaluations and publishes v: into
+// the quarantine lane (returned) when a policy says so. A deny changes
+// nothing and returns the result with errPolicyDenied, which rolls tx back;
+// the caller records the refusal (recordDenial) after the rollback. audit
+// is the audit action; details go into its record.
+func (s *Service) settle(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, f format.Format, v meta.Version, p meta.Package,
+	stage, audit string, details map[string]any, now time.Time) (*meta.QuarantineItem, *policy.Result, error) {
+	res, err := s.evaluate(ctx, tx, r, f, v, p, caller, stage)
+	if err != nil {
+		return nil, nil, err
+	}
+	if res.Decision == policy.Deny {
+		return nil, &res, errPolicyDenied
+	}
+	if err := tx.InsertEvaluations(ctx, logRows(res, v.ID, r.Key, stage, caller.Name(), now)); err != nil {
+		return nil, nil, err
+	}
+	ok, err := tx.PublishVersion(ctx, v.ID, caller.Name(), now)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, nil, fault.Coded(fault.KindConflict, "version_not_draft", "version %s changed state while publishing; retry", v.Version)
+	}
+	payload, err := s.versionPayload(ctx, tx.Q, r, f, v.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	event := EventPublished
+	var held *meta.QuarantineItem
+	if res.Decision == policy.Quarantine {
+		names, messages := deciding(res)
+		it := meta.QuarantineItem{ID: newID("qua_"), VersionID: v.ID, Repo: r.Key, Status: meta.QuarantineHeld,
+			Reason: quarantineReason(messages), Policies: names, CreatedAt: now}
+		if err := tx.InsertQuarantine(ctx, it); err != nil {
+			return nil, nil, err
+		}
+		held = &it
+		event, details["quarantineId"], details["policies"] = EventQuarantined, it.ID, names
+		payload["quarantineId"], payload["policies"], payload["reason"] = it.ID, names, it.Reason
+	}
+	if err := tx.InsertAudit(ctx, s.audit(ctx, caller, audit, r.Key, "repo/"+r.Key+"/versions/"+v.ID, now, details)); err != nil {
+		return nil, nil, err
+	}
+	return held, nil, tx.InsertEvent(ctx, meta.Event{Type: event, Aggregate: "version/" + v.ID, Payload: payload, RequestID: requestID(ctx), CreatedAt: now})
+}
