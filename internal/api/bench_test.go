@@ -2,11 +2,14 @@ package api_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -126,4 +129,77 @@ func benchRequests(b *testing.B, client *http.Client, method, url, tok string) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// BenchmarkPublishToIndexed measures the event pipeline end to end on each
+// metadata backend: versions published over HTTP become version.published
+// events, which the worker delivers to the search indexer.
+//
+//   - drain: b.N versions are published with the worker stopped, then the
+//     worker is started; events/s is b.N over the time until all are
+//     searchable (the worker's throughput with a backlog).
+//   - latency: with the worker running, versions are published one at a
+//     time and each is timed from its publish response until it is in the
+//     index (p50/p99 in ms), which includes the wake-up on commit.
+func BenchmarkPublishToIndexed(b *testing.B) {
+	for _, be := range servertest.Backends() {
+		b.Run(be.Name+"/drain", func(b *testing.B) {
+			env := servertest.Start(b, be)
+			env.CreateRepo(b, "gen", nil)
+			for i := range b.N {
+				publishGeneric(b, env, "gen", env.AdminToken, fmt.Sprintf("drain-%d", i), "1.0.0", map[string]string{"f": fmt.Sprint("drain ", i)})
+			}
+			b.ResetTimer()
+			stop := runWorker(b, env)
+			waitIndexed(b, env, int64(b.N))
+			b.StopTimer()
+			stop()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+		b.Run(be.Name+"/latency", func(b *testing.B) {
+			env := servertest.Start(b, be)
+			env.CreateRepo(b, "gen", nil)
+			stop := runWorker(b, env)
+			defer stop()
+			lat := make([]time.Duration, 0, b.N)
+			for i := range b.N {
+				publishGeneric(b, env, "gen", env.AdminToken, fmt.Sprintf("lat-%d", i), "1.0.0", map[string]string{"f": fmt.Sprint("latency ", i)})
+				t0 := time.Now()
+				waitIndexed(b, env, int64(i+1))
+				lat = append(lat, time.Since(t0))
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+// runWorker runs env's event worker until the returned stop is called.
+func runWorker(b *testing.B, env *servertest.Env) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = env.Server.Worker().Run(ctx)
+	}()
+	return func() { cancel(); <-done }
+}
+
+// waitIndexed polls the search index until it holds n rows.
+func waitIndexed(b *testing.B, env *servertest.Env, n int64) {
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		rows, err := env.Server.DB().CountSearchRows(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if rows >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d versions indexed after 5 minutes", rows, n)
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
 }

@@ -25,7 +25,7 @@ type versionResp struct {
 
 // publishGeneric publishes name@version with the given files in a generic
 // repository and returns the version.
-func publishGeneric(t *testing.T, env *servertest.Env, repo, token, name, version string, files map[string]string) versionResp {
+func publishGeneric(t testing.TB, env *servertest.Env, repo, token, name, version string, files map[string]string) versionResp {
 	t.Helper()
 	id := draftAs(t, env, repo, token, name, version, nil, files)
 	var v versionResp

@@ -16,7 +16,7 @@ func draft(t *testing.T, env *servertest.Env, repo, name, version string, labels
 }
 
 // draftAs creates a ready-to-publish generic draft with token.
-func draftAs(t *testing.T, env *servertest.Env, repo, token, name, version string, labels map[string]string, files map[string]string) string {
+func draftAs(t testing.TB, env *servertest.Env, repo, token, name, version string, labels map[string]string, files map[string]string) string {
 	t.Helper()
 	var v versionResp
 	body := map[string]any{"name": name, "version": version}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -24,7 +25,15 @@ type DB struct {
 	// at a time anyway: queueing in Go is fairer and faster than busy-waiting
 	// on the database lock. Unused for PostgreSQL.
 	writeMu sync.Mutex
+	// onEvents, when set, is called after a transaction that wrote outbox
+	// events commits (the event worker's Wake).
+	onEvents atomic.Pointer[func()]
 }
+
+// OnEvents sets fn to be called after every commit of a transaction that
+// wrote outbox events, so a worker in this process picks them up at once
+// instead of at its next poll. fn must not block.
+func (db *DB) OnEvents(fn func()) { db.onEvents.Store(&fn) }
 
 // Open connects to the metadata store named by databaseURL:
 //
@@ -147,11 +156,15 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			_ = stx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{Q: Q{c: stx, d: db.d, stmts: db.stmts, tx: stx}}); err != nil {
+	wroteEvents := false
+	if err = fn(&Tx{Q: Q{c: stx, d: db.d, stmts: db.stmts, tx: stx, wroteEvents: &wroteEvents}}); err != nil {
 		return err
 	}
 	if err = stx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
+	}
+	if f := db.onEvents.Load(); wroteEvents && f != nil {
+		(*f)()
 	}
 	return nil
 }
@@ -184,6 +197,8 @@ type Q struct {
 	d     Dialect
 	stmts *stmtCache
 	tx    *sql.Tx // nil outside a transaction
+	// wroteEvents is set when the transaction writes an outbox event.
+	wroteEvents *bool
 }
 
 // stmt returns the prepared statement for query, bound to the transaction

@@ -29,6 +29,9 @@ func (q Q) InsertEvent(ctx context.Context, e Event) error {
 	if isUniqueViolation(err) {
 		return ErrExists
 	}
+	if err == nil && q.wroteEvents != nil {
+		*q.wroteEvents = true
+	}
 	return err
 }
 

@@ -43,6 +43,9 @@ func (s *Server) startWorker(metrics *telemetry.Metrics) {
 	for _, h := range s.handlers {
 		s.worker.Register(h)
 	}
+	// Events written by this process are picked up at once; those written
+	// by other nodes at the next poll.
+	s.db.OnEvents(s.worker.Wake)
 }
 
 // runEvents runs the event worker and the search rebuild loop until ctx ends.

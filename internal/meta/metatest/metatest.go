@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"bindings", testBindings},
 		{"audit", testAudit},
 		{"transactions", testTransactions},
+		{"on_events", testOnEvents},
 		{"system_state", testState},
 	} {
 		t.Run(group.name, func(t *testing.T) { group.run(t, open) })

@@ -150,3 +150,41 @@ func testTransactions(t *testing.T, open Opener) {
 		}
 	})
 }
+
+// testOnEvents: the OnEvents hook fires once after a committed transaction
+// that wrote an outbox event, and never for a rollback or a transaction
+// without events (so a worker is woken for work that exists).
+func testOnEvents(t *testing.T, open Opener) {
+	ctx := context.Background()
+	db := open(t)
+	var mu sync.Mutex
+	calls := 0
+	db.OnEvents(func() { mu.Lock(); calls++; mu.Unlock() })
+	count := func() int { mu.Lock(); defer mu.Unlock(); return calls }
+	event := meta.Event{Type: "test.event", Aggregate: "test/1", Payload: map[string]any{}, CreatedAt: base}
+
+	if err := db.Tx(ctx, func(tx *meta.Tx) error { return tx.InsertRepo(ctx, repo("quiet")) }); err != nil {
+		t.Fatal(err)
+	}
+	if count() != 0 {
+		t.Fatal("woken by a transaction without events")
+	}
+	boom := errors.New("roll back")
+	if err := db.Tx(ctx, func(tx *meta.Tx) error {
+		if err := tx.InsertEvent(ctx, event); err != nil {
+			return err
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if count() != 0 {
+		t.Fatal("woken by a rolled-back event")
+	}
+	if err := db.Tx(ctx, func(tx *meta.Tx) error { return tx.InsertEvent(ctx, event) }); err != nil {
+		t.Fatal(err)
+	}
+	if count() != 1 {
+		t.Fatalf("woken %d times by one committed event, want 1", count())
+	}
+}
