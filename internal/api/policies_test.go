@@ -229,6 +229,21 @@ func TestPolicyEvaluationFailsClosed(t *testing.T) {
 		if len(evs) != 1 || evs[0].Error == "" || evs[0].Decision != "quarantine" {
 			t.Fatalf("evaluation log: %+v", evs)
 		}
+		// The fail-closed decision is audited with its cause.
+		var audit struct {
+			Items []struct {
+				Action  string
+				Details map[string]any
+			}
+		}
+		env.Must(t, 200, "GET", "/v1/audit?repo=gen", env.AdminToken, nil).JSON(t, &audit)
+		found := false
+		for _, a := range audit.Items {
+			found = found || (a.Action == "version.publish" && a.Details["failedEvaluations"] != nil)
+		}
+		if !found {
+			t.Fatalf("no audit record of the failed evaluation: %+v", audit.Items)
+		}
 	})
 }
 

@@ -97,6 +97,19 @@ func deciding(res policy.Result) (names, messages []string) {
 	return names, messages
 }
 
+// failures lists the evaluations that failed (error or timeout) and so
+// decided by their policy's onError, for the audit record: a fail-closed
+// decision is audited with its cause.
+func failures(res policy.Result) []map[string]any {
+	var out []map[string]any
+	for _, e := range res.Evaluations {
+		if e.Error != "" {
+			out = append(out, map[string]any{"policy": e.Policy, "decision": e.Decision, "error": e.Error})
+		}
+	}
+	return out
+}
+
 // policyDenied is the 403 of a refused publish or promotion.
 func policyDenied(res policy.Result) error {
 	names, messages := deciding(res)
@@ -119,9 +132,11 @@ func (s *Service) recordDenial(ctx context.Context, caller *auth.Principal, r re
 			return err
 		}
 		payload["stage"], payload["policies"], payload["reason"], payload["actor"] = stage, names, strings.Join(messages, "; "), caller.Name()
-		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "policy.deny", r.Key, "repo/"+r.Key+"/versions/"+versionID, now, map[string]any{
-			"stage": stage, "policies": names, "reason": strings.Join(messages, "; "),
-		})); err != nil {
+		details := map[string]any{"stage": stage, "policies": names, "reason": strings.Join(messages, "; ")}
+		if f := failures(res); f != nil {
+			details["failedEvaluations"] = f
+		}
+		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "policy.deny", r.Key, "repo/"+r.Key+"/versions/"+versionID, now, details)); err != nil {
 			return err
 		}
 		return tx.InsertEvent(ctx, meta.Event{Type: EventPolicyDenied, Aggregate: "version/" + versionID, Payload: payload, RequestID: requestID(ctx), CreatedAt: now})

@@ -153,6 +153,9 @@ func (s *Service) settle(ctx context.Context, tx *meta.Tx, caller *auth.Principa
 		event, details["quarantineId"], details["policies"] = EventQuarantined, it.ID, names
 		payload["quarantineId"], payload["policies"], payload["reason"] = it.ID, names, it.Reason
 	}
+	if f := failures(res); f != nil {
+		details["failedEvaluations"] = f
+	}
 	if err := tx.InsertAudit(ctx, s.audit(ctx, caller, audit, r.Key, "repo/"+r.Key+"/versions/"+v.ID, now, details)); err != nil {
 		return nil, nil, err
 	}
