@@ -32,6 +32,7 @@ func NewLoader(fs *pflag.FlagSet) *Loader {
 		fs.Var(s.value, s.name, fmt.Sprintf("%s (env %s)", s.help, envName(s.name)))
 		if s.value.Type() == "bool" {
 			fs.Lookup(s.name).NoOptDefVal = "true"
+			fs.Bool(negated(s.name), false, fmt.Sprintf("same as --%s=false", s.name))
 		}
 	}
 	return l
@@ -83,11 +84,27 @@ func (l *Loader) Load(environ []string) (Config, error) {
 			}
 		}
 	})
+	// --no-<name> turns a bool setting off; given with --<name> it is a
+	// contradiction, not a precedence question.
+	for _, s := range all {
+		neg := l.flags.Lookup(negated(s.name))
+		if neg == nil || !neg.Changed || flagErr != nil {
+			continue
+		}
+		if pos := l.flags.Lookup(s.name); pos != nil && pos.Changed {
+			flagErr = fmt.Errorf("--%s and --%s contradict each other", s.name, negated(s.name))
+		} else if neg.Value.String() == "true" {
+			flagErr = s.value.Set("false")
+		}
+	}
 	if flagErr != nil {
 		return Config{}, flagErr
 	}
 	return cfg, cfg.Validate()
 }
+
+// negated is the flag that turns bool setting name off.
+func negated(name string) string { return "no-" + name }
 
 func loadFile(path string, byName map[string]setting) error {
 	raw, err := os.ReadFile(path)

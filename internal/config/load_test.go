@@ -102,3 +102,22 @@ func TestBootstrapTokenHasNoFlag(t *testing.T) {
 		t.Error("the settings reference omits the bootstrap secret")
 	}
 }
+
+// TestNegatedBoolFlags: every bool setting has a --no-<name> flag that turns
+// it off over the environment and the file; given with --<name> it is an
+// error.
+func TestNegatedBoolFlags(t *testing.T) {
+	cfg, err := load(t, []string{"--no-worker"}, []string{"ARTIFORTRESS_WORKER=true"})
+	if err != nil || cfg.Worker {
+		t.Fatalf("--no-worker: worker=%v, %v", cfg.Worker, err)
+	}
+	if cfg, err := load(t, []string{"--no-auto-migrate"}, nil); err != nil || cfg.AutoMigrate {
+		t.Fatalf("--no-auto-migrate: %v %v", cfg.AutoMigrate, err)
+	}
+	if cfg, err := load(t, nil, nil); err != nil || !cfg.Worker {
+		t.Fatalf("default: worker=%v, %v", cfg.Worker, err)
+	}
+	if _, err := load(t, []string{"--worker", "--no-worker"}, nil); err == nil || !strings.Contains(err.Error(), "contradict") {
+		t.Fatalf("--worker --no-worker: %v", err)
+	}
+}
