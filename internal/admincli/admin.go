@@ -113,8 +113,9 @@ func newCommand(getenv func(string) string) *cobra.Command {
 		Short: "Administer an Artifortress server through its /v1 API",
 		Long: `Administer an Artifortress server through its /v1 HTTP API: tokens, repositories,
 role bindings, the audit log, blobs and uploads, and packages: their versions
-(draft, files, manifest, publish), their files and their tags; search and its
-index, the delivery of events to their handlers, and webhooks.
+(draft, files, manifest, publish, promote), their files and their tags; publishing
+policies and the quarantine lane; search and its index, the delivery of events to
+their handlers, and webhooks.
 
 The server address comes from --url, else $ARTIFORTRESS_URL, else http://127.0.0.1:8080.
 The token comes from --token, else $ARTIFORTRESS_TOKEN. Prefer the environment variable:
@@ -152,6 +153,8 @@ value, no token).`,
 		newSearchCommand(o),
 		newEventsCommand(o),
 		newWebhooksCommand(o),
+		newPoliciesCommand(o),
+		newQuarantineCommand(o),
 	)
 	ReportErrors(cmd)
 	return cmd

@@ -24,24 +24,32 @@ type packageItem struct {
 
 // packageVersion is the API's version resource: the answer of the draft,
 // entries, manifest and publish calls and of both version reads. Publish
-// adds Idempotent (the version was already published; nothing changed).
+// adds Idempotent (the version was already published; nothing changed);
+// publish and promote add QuarantineID and QuarantineReason when a policy
+// held the version.
 type packageVersion struct {
-	VersionID    string          `json:"versionId"`
-	Repo         string          `json:"repo"`
-	Format       string          `json:"format"`
-	Namespace    string          `json:"namespace"`
-	Name         string          `json:"name"`
-	Package      string          `json:"package"`
-	Version      string          `json:"version"`
-	State        string          `json:"state"`
-	Entries      []versionEntry  `json:"entries"`
-	Manifest     json.RawMessage `json:"manifest"`
-	CreatedBy    string          `json:"createdBy"`
-	CreatedAt    string          `json:"createdAt"`
-	PublishedBy  string          `json:"publishedBy"`
-	PublishedAt  string          `json:"publishedAt"`
-	TombstonedAt string          `json:"tombstonedAt"`
-	Idempotent   *bool           `json:"idempotent"`
+	VersionID    string            `json:"versionId"`
+	Repo         string            `json:"repo"`
+	Format       string            `json:"format"`
+	Namespace    string            `json:"namespace"`
+	Name         string            `json:"name"`
+	Package      string            `json:"package"`
+	Version      string            `json:"version"`
+	State        string            `json:"state"`
+	Entries      []versionEntry    `json:"entries"`
+	Manifest     json.RawMessage   `json:"manifest"`
+	CreatedBy    string            `json:"createdBy"`
+	CreatedAt    string            `json:"createdAt"`
+	PublishedBy  string            `json:"publishedBy"`
+	PublishedAt  string            `json:"publishedAt"`
+	TombstonedAt string            `json:"tombstonedAt"`
+	Labels       map[string]string `json:"labels"`
+	// Quarantine is the version's quarantine status when a policy ever
+	// held it: quarantined, released or rejected.
+	Quarantine       string `json:"quarantine"`
+	Idempotent       *bool  `json:"idempotent"`
+	QuarantineID     string `json:"quarantineId"`
+	QuarantineReason string `json:"quarantineReason"`
 }
 
 // versionEntry is a file of a version; the server fills in Size from the
@@ -308,13 +316,25 @@ func writeVersion(w io.Writer, v *packageVersion) error {
 		{"Package", v.Package},
 		{"Version", v.Version},
 		{"State", v.State},
+	}
+	// Shown only when set, so a version policies never held reads as before.
+	if v.Quarantine != "" {
+		fields = append(fields, [2]string{"Quarantine", v.Quarantine})
+	}
+	if v.QuarantineID != "" {
+		fields = append(fields, [2]string{"Quarantine ID", v.QuarantineID}, [2]string{"Quarantine reason", v.QuarantineReason})
+	}
+	fields = append(fields, [][2]string{
 		{"Created", v.CreatedAt},
 		{"Created by", v.CreatedBy},
 		{"Published", v.PublishedAt},
 		{"Published by", v.PublishedBy},
 		{"Tombstoned", v.TombstonedAt},
-		{"Manifest", manifestCell(v.Manifest)},
+	}...)
+	if len(v.Labels) > 0 {
+		fields = append(fields, [2]string{"Labels", formatLabels(v.Labels)})
 	}
+	fields = append(fields, [2]string{"Manifest", manifestCell(v.Manifest)})
 	if v.Idempotent != nil {
 		fields = append(fields, [2]string{"Already published", strconv.FormatBool(*v.Idempotent)})
 	}

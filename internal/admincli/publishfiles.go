@@ -19,9 +19,12 @@ type localFile struct {
 }
 
 func newVersionsPublishFilesCommand(o *options) *cobra.Command {
-	var manifest, namespace, prefix, mediaType string
+	var (
+		manifest, namespace, prefix, mediaType string
+		labels                                 labelFlags
+	)
 	cmd := &cobra.Command{
-		Use:   "publish-files REPO NAME VERSION --manifest FILE [--path-prefix P] FILE...",
+		Use:   "publish-files REPO NAME VERSION --manifest FILE [--path-prefix P] [--label KEY=VALUE...] FILE...",
 		Short: "Upload files and publish them as a version, in one command",
 		Long: `Publish local files as version VERSION of package NAME, in order: create (or reuse)
 the draft, put the manifest, upload each file as a blob in one request (streamed,
@@ -35,7 +38,11 @@ promote on the repository.
 The command can be run again after a failure: the draft is reused and files it
 already holds with the same digest are not added twice (a file at the same path
 with another digest is refused). Each upload is one request without resume: for
-large files use "artifortress push", then add-entries.`,
+large files use "artifortress push", then add-entries.
+
+--label KEY=VALUE (repeatable) sets the version's labels, which policies read.
+When a policy quarantines the version, it is published into the quarantine lane
+and a note on standard error says where to review it.`,
 		Example: `  artifortress admin versions publish-files generic-local tool 1.2.0 --manifest manifest.json dist/tool.tar.gz dist/tool.sig
   artifortress admin versions publish-files generic-local tool 1.2.0 --manifest manifest.json --path-prefix docs/ README.md -o json`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -61,11 +68,15 @@ large files use "artifortress push", then add-entries.`,
 			if err != nil {
 				return err
 			}
+			l, err := labels.labels()
+			if err != nil {
+				return err
+			}
 			s, err := o.session(cmd, false)
 			if err != nil {
 				return err
 			}
-			return s.publishFiles(repo, draftRequest{Namespace: namespace, Name: name, Version: version}, m, files, mediaType)
+			return s.publishFiles(repo, draftRequest{Namespace: namespace, Name: name, Version: version, Labels: l}, m, files, mediaType)
 		},
 	}
 	f := cmd.Flags()
@@ -73,6 +84,7 @@ large files use "artifortress push", then add-entries.`,
 	f.StringVar(&namespace, "namespace", "", "`namespace` of the package; NAME is then the bare name")
 	f.StringVar(&prefix, "path-prefix", "", "directory `prefix` of the entry paths, e.g. docs/")
 	f.StringVar(&mediaType, "media-type", "", "media `type` of every file (default: none; the server serves application/octet-stream)")
+	labels.register(cmd)
 	return cmd
 }
 
@@ -182,6 +194,7 @@ func (s *session) publishFiles(repo string, req draftRequest, manifest jsonBody,
 	if err != nil {
 		return inStep(err, "publishing %s", draft.VersionID)
 	}
+	s.noteQuarantine(&v)
 	return s.print(raw, func(w io.Writer) error { return writeVersion(w, &v) })
 }
 

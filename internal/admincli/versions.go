@@ -15,10 +15,11 @@ import (
 // draftRequest is the body of POST .../packages/versions/drafts. Format and
 // Namespace are optional and left out when unset.
 type draftRequest struct {
-	Format    string `json:"format,omitempty"`
-	Namespace string `json:"namespace,omitempty"`
-	Name      string `json:"name"`
-	Version   string `json:"version"`
+	Format    string            `json:"format,omitempty"`
+	Namespace string            `json:"namespace,omitempty"`
+	Name      string            `json:"name"`
+	Version   string            `json:"version"`
+	Labels    map[string]string `json:"labels,omitempty"`
 }
 
 // maxEntriesPerRequest is the server's bound on the entries of one
@@ -43,7 +44,13 @@ func newVersionsCommand(o *options) *cobra.Command {
 
 A draft is addressed by its versionId (ver_...); a published version also by its
 coordinates ("artifortress admin packages get"). publish-files does all four steps
-for a few local files.`,
+for a few local files.
+
+Publishing checks the version against the policies of the repository and the
+global ones ("artifortress admin policies"): a deny refuses it, a quarantine
+publishes it into the quarantine lane ("artifortress admin quarantine").
+"evaluations" shows what the policies decided; "promote" copies a published
+version into another local repository, through that repository's policies.`,
 		Example: `  artifortress admin versions draft generic-local tool 1.2.0
   artifortress admin versions add-entries generic-local ver_0123456789abcdef01234567 --entry tool.tar.gz=sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824
   artifortress admin versions manifest put generic-local ver_0123456789abcdef01234567 manifest.json
@@ -59,14 +66,19 @@ for a few local files.`,
 		newVersionsManifestCommand(o),
 		newVersionsPublishCommand(o),
 		newVersionsPublishFilesCommand(o),
+		newVersionsEvaluationsCommand(o),
+		newVersionsPromoteCommand(o),
 	)
 	return cmd
 }
 
 func newVersionsDraftCommand(o *options) *cobra.Command {
-	var req draftRequest
+	var (
+		req    draftRequest
+		labels labelFlags
+	)
 	cmd := &cobra.Command{
-		Use:   "draft REPO NAME VERSION [--namespace NS] [--format FORMAT]",
+		Use:   "draft REPO NAME VERSION [--namespace NS] [--format FORMAT] [--label KEY=VALUE...]",
 		Short: "Create the draft of a version, or get the existing draft",
 		Long: `Create the draft of version VERSION of package NAME in a local repository (role
 write) and print it with its versionId. When a draft of these coordinates exists it
@@ -74,13 +86,23 @@ is answered instead (a note says so on standard error), so the command can be ru
 again; a published version is refused with version_exists.
 
 NAME is the full name ("@scope/pkg"), or with --namespace the bare name. --format,
-when given, must be the repository's format.`,
+when given, must be the repository's format.
+
+--label KEY=VALUE (repeatable) sets the version's labels, frozen with it at
+publish; policies read them as version.labels. Given for an existing draft, they
+replace its labels; left out, the draft keeps its own.`,
 		Example: `  artifortress admin versions draft generic-local tool 1.2.0
   artifortress admin versions draft npm-local @acme/ui 1.4.2 -o json | jq -r .versionId
-  artifortress admin versions draft npm-local ui 1.4.2 --namespace acme`,
+  artifortress admin versions draft npm-local ui 1.4.2 --namespace acme
+  artifortress admin versions draft generic-local tool 1.2.0 --label team=infra --label ticket=OPS-42`,
 		Args: exactArgs("REPO", "NAME", "VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req.Name, req.Version = args[1], args[2]
+			l, err := labels.labels()
+			if err != nil {
+				return err
+			}
+			req.Labels = l
 			s, err := o.session(cmd, false)
 			if err != nil {
 				return err
@@ -97,6 +119,7 @@ when given, must be the repository's format.`,
 	}
 	cmd.Flags().StringVar(&req.Namespace, "namespace", "", "`namespace` of the package (npm scope without @, Maven group); NAME is then the bare name")
 	cmd.Flags().StringVar(&req.Format, "format", "", "`format` the repository must have, e.g. npm")
+	labels.register(cmd)
 	registerRepoCompletions(cmd)
 	return cmd
 }
@@ -378,7 +401,13 @@ func newVersionsPublishCommand(o *options) *cobra.Command {
 accepts, and every entry's blob committed in the repository; otherwise the server
 answers publish_precondition_failed naming the precondition, and nothing changes.
 Publishing a published version changes nothing and says so ("Already published:
-true", "idempotent": true).`,
+true", "idempotent": true).
+
+The version is checked against the policies of the repository and the global ones.
+A deny refuses the publish with policy_denied naming the policy (the version stays
+a draft). A quarantine publishes it into the quarantine lane, hidden until
+released: the answer carries quarantineId and quarantineReason, and a note on
+standard error says where to review it.`,
 		Example: `  artifortress admin versions publish generic-local ver_0123456789abcdef01234567
   artifortress admin versions publish generic-local ver_0123456789abcdef01234567 -o json`,
 		Args: exactArgs("REPO", "VERSION_ID"),
@@ -390,7 +419,13 @@ true", "idempotent": true).`,
 			if err != nil {
 				return err
 			}
-			return s.printVersion(http.MethodPost, versionIDPath(args[0], args[1])+"/publish", nil)
+			var v packageVersion
+			raw, err := s.client.Call(s.ctx, http.MethodPost, versionIDPath(args[0], args[1])+"/publish", nil, nil, &v)
+			if err != nil {
+				return err
+			}
+			s.noteQuarantine(&v)
+			return s.print(raw, func(w io.Writer) error { return writeVersion(w, &v) })
 		},
 	}
 }
