@@ -116,6 +116,7 @@ func matrix() []matrixCase {
 	}
 	readers := want{s401, s404, s200, s200, s200, s200, s404, s200}
 	promoters := want{s401, s404, s403, s403, s200, s200, s404, s200}
+	publishersOrReviewers := want{s401, s404, s403, s200, s200, s200, s404, s200}
 	promotersMissing := want{s401, s404, s403, s403, s404, s404, s404, s404} // authorized callers meet the missing item
 	ensurePolicy := func(path string) func(t *testing.T, env *servertest.Env) {
 		return func(t *testing.T, env *servertest.Env) {
@@ -282,7 +283,7 @@ func matrix() []matrixCase {
 		// ("true"), so they change no other row's outcome.
 		{method: "GET", pattern: "/v1/repos/{key}/packages/versions/{versionId}/evaluations", pathFn: func() string {
 			return "/v1/repos/target/packages/versions/" + fixtureVersionID + "/evaluations"
-		}, want: writers},
+		}, want: publishersOrReviewers},
 		// Promotion needs read on the source and promote on the target
 		// ("other", where only the global admin holds a role).
 		{method: "POST", pattern: "/v1/repos/{key}/packages/versions/{versionId}/promote", pathFn: func() string {
@@ -303,7 +304,7 @@ func matrix() []matrixCase {
 		{method: "DELETE", pattern: "/v1/policies/{name}", path: "/v1/policies/matrix", before: ensurePolicy("/v1/policies/matrix"),
 			want: want{s401, s403, s403, s403, s403, s403, s403, s204}},
 		{method: "POST", pattern: "/v1/policies/{name}/dry-run", path: "/v1/policies/matrix/dry-run", before: ensurePolicy("/v1/policies/matrix"),
-			body: func(string) any { return map[string]any{"repo": "target", "versionId": fixtureVersionID} }, want: writers},
+			body: func(string) any { return map[string]any{"repo": "target", "versionId": fixtureVersionID} }, want: publishersOrReviewers},
 		{method: "POST", pattern: "/v1/repos/{key}/policies", path: "/v1/repos/target/policies", body: func(string) any { return passingPolicy("matrix-new") },
 			after: dropPolicy("/v1/repos/target/policies/matrix-new"), want: want{s401, s404, s403, s403, s403, s201, s404, s201}},
 		{method: "GET", pattern: "/v1/repos/{key}/policies", path: "/v1/repos/target/policies?effective=true", want: readers},
@@ -313,7 +314,7 @@ func matrix() []matrixCase {
 		{method: "DELETE", pattern: "/v1/repos/{key}/policies/{name}", path: "/v1/repos/target/policies/matrix", before: ensurePolicy("/v1/repos/target/policies/matrix"),
 			want: want{s401, s404, s403, s403, s403, s204, s404, s204}},
 		{method: "POST", pattern: "/v1/repos/{key}/policies/{name}/dry-run", path: "/v1/repos/target/policies/matrix/dry-run", before: ensurePolicy("/v1/repos/target/policies/matrix"),
-			body: func(string) any { return map[string]any{"versionId": fixtureVersionID} }, want: writers},
+			body: func(string) any { return map[string]any{"versionId": fixtureVersionID} }, want: publishersOrReviewers},
 		// Service endpoints answer everyone.
 		{method: "GET", pattern: "/health/live", path: "/health/live",
 			want: want{s200, s200, s200, s200, s200, s200, s200, s200}},

@@ -138,7 +138,7 @@ func (a *API) dryRunPolicy(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	} else if req.Repo != "" && req.Repo != scope {
 		return fault.BadRequest("repo", "differs from the repository in the path")
 	}
-	at := time.Now().UTC()
+	at := time.Now().UTC().Truncate(time.Microsecond)
 	ev, err := a.catalog.DryRun(r.Context(), p, scope, r.PathValue("name"), target, req.VersionID)
 	if err != nil {
 		return err

@@ -63,7 +63,11 @@ func (a *API) listQuarantine(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	for _, it := range page.Items {
 		items = append(items, toQuarantineJSON(it))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": page.NextCursor})
+	out := map[string]any{"items": items}
+	if page.NextCursor != "" {
+		out["nextCursor"] = page.NextCursor
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -100,6 +100,11 @@ func (s *Service) CreateDraft(ctx context.Context, caller *auth.Principal, repoK
 					return err
 				}
 				v.Labels, v.UpdatedAt = labels, now
+				if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "version.labels", repoKey, "repo/"+repoKey+"/versions/"+v.ID, now, map[string]any{
+					"package": full, "version": v.Version, "labels": req.Labels,
+				})); err != nil {
+					return err
+				}
 			}
 			out = Version{Row: v, Package: p, FullName: f.FullName(p.Namespace, p.Name)}
 			return nil

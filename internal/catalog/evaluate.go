@@ -119,8 +119,10 @@ func policyDenied(res policy.Result) error {
 
 // recordDenial writes, in its own transaction (the refused change rolled
 // back), the evaluation log, the audit record and the policy.denied event
-// of a refusal.
-func (s *Service) recordDenial(ctx context.Context, caller *auth.Principal, r repo.Repo, f format.Format, versionID, stage string, res policy.Result) error {
+// of a refusal, against version versionID of r; target is the repository
+// whose policies refused (r itself for a publish, the target of a
+// promotion).
+func (s *Service) recordDenial(ctx context.Context, caller *auth.Principal, r repo.Repo, f format.Format, versionID, stage, target string, res policy.Result) error {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	names, messages := deciding(res)
 	return s.db.Tx(ctx, func(tx *meta.Tx) error {
@@ -132,7 +134,8 @@ func (s *Service) recordDenial(ctx context.Context, caller *auth.Principal, r re
 			return err
 		}
 		payload["stage"], payload["policies"], payload["reason"], payload["actor"] = stage, names, strings.Join(messages, "; "), caller.Name()
-		details := map[string]any{"stage": stage, "policies": names, "reason": strings.Join(messages, "; ")}
+		payload["targetRepo"] = target
+		details := map[string]any{"stage": stage, "policies": names, "reason": strings.Join(messages, "; "), "targetRepo": target}
 		if f := failures(res); f != nil {
 			details["failedEvaluations"] = f
 		}

@@ -7,8 +7,10 @@ import (
 
 	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/format"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/policy"
+	"github.com/artifortress/artifortress/internal/repo"
 )
 
 // PolicyRequest is the rule of a policy, as created or replaced.
@@ -151,8 +153,8 @@ func (s *Service) DeletePolicy(ctx context.Context, caller *auth.Principal, repo
 }
 
 // DryRun evaluates one stored policy of a scope against a version of
-// repository repoKey (role write there; drafts included), without
-// recording anything: what publishing would decide, for that policy.
+// repository repoKey (role write or promote there; drafts included),
+// without recording anything: what publishing would decide, for that policy.
 func (s *Service) DryRun(ctx context.Context, caller *auth.Principal, scope, name, repoKey, versionID string) (policy.Evaluation, error) {
 	row, err := s.Policy(ctx, caller, scope, name)
 	if err != nil {
@@ -161,7 +163,7 @@ func (s *Service) DryRun(ctx context.Context, caller *auth.Principal, scope, nam
 	if scope != "" && scope != repoKey {
 		return policy.Evaluation{}, fault.BadRequest("repo", "policy %q applies to repository %q only", name, scope)
 	}
-	r, f, err := s.repoFormat(ctx, caller, repoKey, auth.RoleWrite)
+	r, f, err := s.publisherOrReviewer(ctx, caller, repoKey)
 	if err != nil {
 		return policy.Evaluation{}, err
 	}
@@ -177,9 +179,10 @@ func (s *Service) DryRun(ctx context.Context, caller *auth.Principal, scope, nam
 	return res.Evaluations[0], nil
 }
 
-// Evaluations returns a version's evaluation log (role write).
+// Evaluations returns a version's evaluation log (role write or promote:
+// publishers see why, reviewers of the quarantine lane too).
 func (s *Service) Evaluations(ctx context.Context, caller *auth.Principal, repoKey, versionID string) ([]meta.PolicyEvaluation, error) {
-	r, err := s.repos.Access(ctx, caller, repoKey, auth.RoleWrite)
+	r, _, err := s.publisherOrReviewer(ctx, caller, repoKey)
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +194,19 @@ func (s *Service) Evaluations(ctx context.Context, caller *auth.Principal, repoK
 		evs = []meta.PolicyEvaluation{}
 	}
 	return evs, err
+}
+
+// publisherOrReviewer loads a repository the caller publishes to (write)
+// or reviews (promote).
+func (s *Service) publisherOrReviewer(ctx context.Context, caller *auth.Principal, repoKey string) (repo.Repo, format.Format, error) {
+	r, f, err := s.repoFormat(ctx, caller, repoKey, auth.RoleRead)
+	if err != nil {
+		return repo.Repo{}, nil, err
+	}
+	if !caller.Can(repoKey, auth.RoleWrite) && !caller.Can(repoKey, auth.RolePromote) {
+		return repo.Repo{}, nil, fault.Forbidden("this needs the write or promote role on repository %q", repoKey)
+	}
+	return r, f, nil
 }
 
 func toPolicy(r meta.PolicyRow) policy.Policy {

@@ -94,7 +94,7 @@ func (s *Service) Promote(ctx context.Context, caller *auth.Principal, repoKey, 
 		return err
 	})
 	if denied != nil {
-		if err := s.recordDenial(ctx, caller, r, f, src.ID, policy.StagePromote, *denied); err != nil {
+		if err := s.recordDenial(ctx, caller, r, f, src.ID, policy.StagePromote, target, *denied); err != nil {
 			return PublishResult{}, err
 		}
 		return PublishResult{}, policyDenied(*denied)

@@ -87,7 +87,7 @@ func (s *Service) Publish(ctx context.Context, caller *auth.Principal, repoKey, 
 		return err
 	})
 	if denied != nil {
-		if err := s.recordDenial(ctx, caller, r, f, versionID, policy.StagePublish, *denied); err != nil {
+		if err := s.recordDenial(ctx, caller, r, f, versionID, policy.StagePublish, repoKey, *denied); err != nil {
 			return PublishResult{}, err
 		}
 		return PublishResult{}, policyDenied(*denied)

@@ -119,7 +119,7 @@ func (s *Service) Release(ctx context.Context, caller *auth.Principal, repoKey, 
 }
 
 // Reject keeps a held version out for good (role promote): it stays
-// invisible; an administrator may tombstone it.
+// invisible on every read path.
 func (s *Service) Reject(ctx context.Context, caller *auth.Principal, repoKey, id, note string) (QuarantineItem, error) {
 	return s.decide(ctx, caller, repoKey, id, note, meta.QuarantineRejected)
 }

@@ -96,9 +96,11 @@ func (d *Dispatcher) Handle(ctx context.Context, e meta.Event) error {
 		return fmt.Errorf("list webhooks: %w", err)
 	}
 	repo, _ := e.Payload["repo"].(string)
+	// A refused promotion concerns its target repository too.
+	target, _ := e.Payload["targetRepo"].(string)
 	var targets []meta.Webhook
 	for _, w := range hooks {
-		if subscribed(w, e.Type, repo) {
+		if subscribed(w, e.Type, repo) || (target != "" && target != repo && subscribed(w, e.Type, target)) {
 			targets = append(targets, w)
 		}
 	}

@@ -124,6 +124,29 @@ func TestDeliverOnlySubscribed(t *testing.T) {
 	})
 }
 
+// TestRefusedPromotionReachesTheTarget: a promotion refused by a target
+// repository's policies is about a source version, but a webhook of the
+// target repository hears of it too.
+func TestRefusedPromotionReachesTheTarget(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, databaseURL string) {
+		e := newEnv(t, databaseURL, envOptions{})
+		rcv := newReceiver(t)
+		e.create(t, e.alice, webhook.CreateRequest{URL: rcv.URL(), Events: []string{"policy.denied"}, Repos: []string{"alpha"}})
+		if err := e.dispatcher.Handle(context.Background(), e.eventWith(t, "policy.denied", "beta", map[string]any{"targetRepo": "alpha", "stage": "promote"})); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(rcv.requests()); n != 1 {
+			t.Fatalf("the target repository's webhook got %d requests, want 1", n)
+		}
+		if err := e.dispatcher.Handle(context.Background(), e.eventWith(t, "policy.denied", "beta", map[string]any{"targetRepo": "gamma", "stage": "promote"})); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(rcv.requests()); n != 1 {
+			t.Fatalf("a refusal about other repositories reached alpha's webhook (%d requests)", n)
+		}
+	})
+}
+
 func TestRetryThenSucceed(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, databaseURL string) {
 		e := newEnv(t, databaseURL, envOptions{})

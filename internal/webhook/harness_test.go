@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -104,11 +105,18 @@ func newEnv(t *testing.T, databaseURL string, opt envOptions) *env {
 // as the worker would hand it to a handler.
 func (e *env) event(t *testing.T, typ, repo string) meta.Event {
 	t.Helper()
+	return e.eventWith(t, typ, repo, nil)
+}
+
+// eventWith is event with more payload fields.
+func (e *env) eventWith(t *testing.T, typ, repo string, extra map[string]any) meta.Event {
+	t.Helper()
 	ctx := context.Background()
 	payload := map[string]any{"name": "pkg", "version": "1.0.0", "versionId": "v-" + randomSuffix()}
 	if repo != "" {
 		payload["repo"] = repo
 	}
+	maps.Copy(payload, extra)
 	ev := meta.Event{Type: typ, Aggregate: "version/" + payload["versionId"].(string), Payload: payload, RequestID: "req-1",
 		CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
 	if err := e.db.Tx(ctx, func(tx *meta.Tx) error { return tx.InsertEvent(ctx, ev) }); err != nil {
