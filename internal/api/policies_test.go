@@ -207,6 +207,10 @@ func TestQuarantineBlocksEveryReadPath(t *testing.T) {
 		if countEventsOf(t, env, "quarantine.rejected") != 1 {
 			t.Fatal("no quarantine.rejected event")
 		}
+		// Publishing again is no way around the lane.
+		if r := env.Must(t, 423, "POST", "/v1/repos/gen/packages/versions/"+lonely+"/publish", env.AdminToken, nil); r.ErrorCode() != "quarantined" {
+			t.Fatalf("publishing a rejected version again: %s", r.Body)
+		}
 	})
 }
 
@@ -363,6 +367,11 @@ func TestPromotion(t *testing.T) {
 		}
 		env.Must(t, 400, "POST", promote, env.AdminToken, map[string]any{"targetRepo": "npm-release"})
 		env.Must(t, 400, "POST", promote, env.AdminToken, map[string]any{"targetRepo": "staging"})
+		// A draft the caller cannot see is not found, not described.
+		hidden := draft(t, env, "staging", "tool", "3.0.0-rc1", nil, map[string]string{"tool.bin": "the tool"})
+		if r := env.Must(t, 404, "POST", "/v1/repos/staging/packages/versions/"+hidden+"/promote", ci, map[string]any{"targetRepo": "release"}); strings.Contains(string(r.Body), "draft") {
+			t.Fatalf("promotion of a hidden draft: %s", r.Body)
+		}
 		// Promote on the target is required.
 		reader := env.Token(t, "reader", "repo:staging:read", "repo:release:write")
 		env.Must(t, 403, "POST", promote, reader, map[string]any{"targetRepo": "release"})

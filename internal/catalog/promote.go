@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/artifortress/artifortress/internal/auth"
@@ -44,6 +45,9 @@ func (s *Service) Promote(ctx context.Context, caller *auth.Principal, repoKey, 
 	if err != nil {
 		return PublishResult{}, err
 	}
+	if !slices.Contains(visibleStates(caller, repoKey), src.State) {
+		return PublishResult{}, versionNotFound(versionID)
+	}
 	if src.State != meta.VersionPublished {
 		return PublishResult{}, fault.Coded(fault.KindConflict, "version_not_published", "version %s is %s; only published versions are promoted", src.Version, src.State).With("state", src.State)
 	}
@@ -72,7 +76,10 @@ func (s *Service) Promote(ctx context.Context, caller *auth.Principal, repoKey, 
 		}
 		v := meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: src.Version, State: meta.VersionDraft, CreatedBy: caller.Name(),
 			CreatedAt: now, UpdatedAt: now, Labels: src.Labels}
-		if err := tx.InsertVersion(ctx, v); err != nil {
+		if err := tx.InsertVersion(ctx, v); errors.Is(err, meta.ErrExists) {
+			// A concurrent promotion or draft took the coordinates.
+			return fault.Coded(fault.KindConflict, "version_exists", "%s %s already exists in %q", full, src.Version, target)
+		} else if err != nil {
 			return err
 		}
 		if err := tx.SetManifest(ctx, v.ID, src.Manifest, now); err != nil {

@@ -150,6 +150,10 @@ func (s *Service) decide(ctx context.Context, caller *auth.Principal, repoKey, i
 			return err
 		}
 		if !ok {
+			// A concurrent decision won: report what it decided.
+			if now, err := tx.GetQuarantine(ctx, repoKey, id); err == nil {
+				it = now
+			}
 			return fault.Coded(fault.KindConflict, "quarantine_already_decided", "quarantine item %s is already %s", id, it.Status).With("status", it.Status)
 		}
 		it.Status, it.DecidedBy, it.DecidedAt, it.Note = status, caller.Name(), &now, note

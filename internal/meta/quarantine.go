@@ -119,9 +119,12 @@ func (q Q) CountBlocked(ctx context.Context, repo string) (int64, error) {
 // image stays readable).
 func (q Q) BlobBlocked(ctx context.Context, repo, digest string) (bool, error) {
 	var blocked bool
+	// The first test starts from the (few) held items, not from the (many)
+	// versions that may ship a popular blob; CROSS JOIN keeps SQLite's
+	// planner to that order.
 	err := q.queryRow(ctx, `SELECT EXISTS (
-			SELECT 1 FROM entries e JOIN quarantine qv ON qv.version_id = e.version_id
-			WHERE e.repo_key = ? AND e.digest = ? AND qv.status IN `+blockedStatuses+`
+			SELECT 1 FROM quarantine qv CROSS JOIN entries e
+			WHERE e.version_id = qv.version_id AND qv.repo_key = ? AND qv.status IN `+blockedStatuses+` AND e.digest = ?
 		) AND NOT EXISTS (
 			SELECT 1 FROM entries e JOIN versions v ON v.id = e.version_id
 			WHERE e.repo_key = ? AND e.digest = ? AND v.state = 'published' AND `+notBlocked+`

@@ -166,6 +166,9 @@ func (s *Service) Create(ctx context.Context, caller *auth.Principal, req Create
 	if err != nil {
 		return Repo{}, err
 	}
+	// A repository of that key deleted on another node may still be cached
+	// here (with its old creation time, which keys cached blob links).
+	s.repoChanged()
 	return fromRow(row)
 }
 
