@@ -48,22 +48,6 @@ func (a *API) adapt(h func(w http.ResponseWriter, r *http.Request) error) http.H
 	})
 }
 
-var kindStatus = map[fault.Kind]int{
-	fault.KindBadRequest:          http.StatusBadRequest,
-	fault.KindUnauthorized:        http.StatusUnauthorized,
-	fault.KindForbidden:           http.StatusForbidden,
-	fault.KindNotFound:            http.StatusNotFound,
-	fault.KindConflict:            http.StatusConflict,
-	fault.KindTooLarge:            http.StatusRequestEntityTooLarge,
-	fault.KindUnsupportedMedia:    http.StatusUnsupportedMediaType,
-	fault.KindTooManyRequests:     http.StatusTooManyRequests,
-	fault.KindUnavailable:         http.StatusServiceUnavailable,
-	fault.KindPreconditionFailed:  http.StatusPreconditionFailed,
-	fault.KindRangeNotSatisfiable: http.StatusRequestedRangeNotSatisfiable,
-	fault.KindMethodNotAllowed:    http.StatusMethodNotAllowed,
-	fault.KindLocked:              http.StatusLocked,
-}
-
 type errorBody struct {
 	Error errorDetail `json:"error"`
 }
@@ -88,10 +72,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	} else if fe.Err != nil {
 		a.log.WarnContext(ctx, "request failed", slog.String("code", fe.Code), slog.String("error", fe.Err.Error()))
 	}
-	status, ok := kindStatus[fe.Kind]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := fe.Kind.HTTPStatus()
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", Challenge)
 	}

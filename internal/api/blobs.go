@@ -3,18 +3,14 @@ package api
 import (
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/blob"
+	"github.com/artifortress/artifortress/internal/blobhttp"
 	"github.com/artifortress/artifortress/internal/fault"
-	"github.com/artifortress/artifortress/internal/httprange"
 	"github.com/artifortress/artifortress/internal/meta"
-	"github.com/artifortress/artifortress/internal/transfer"
 )
 
 type blobJSON struct {
@@ -86,63 +82,5 @@ func (a *API) getBlob(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 	if err != nil {
 		return err
 	}
-	return a.serveBlob(w, r, dl.BlobLink, dl.Repo.Settings.RedirectDownloads, "application/octet-stream")
-}
-
-// serveBlob serves a blob with ranges (RFC 9110: single, suffix,
-// open-ended, multiple) and conditional requests. HEAD is answered from
-// metadata alone. From the filesystem store the bytes go out through
-// sendfile; from an object store a range becomes exactly that ranged read,
-// or a redirect to a pre-signed URL when asked for.
-func (a *API) serveBlob(w http.ResponseWriter, r *http.Request, l meta.BlobLink, redirect bool, contentType string) error {
-	etag := `"` + l.Digest + `"`
-	modified := l.LinkedAt.Truncate(time.Second)
-	h := w.Header()
-	h.Set("ETag", etag)
-	h.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
-	h.Set("Cache-Control", "private, max-age=31536000, immutable")
-	h.Set("X-Checksum-Sha256", strings.TrimPrefix(l.Digest, blob.SHA256Prefix))
-	h.Set("Accept-Ranges", "bytes")
-	decision, useRanges := httprange.Evaluate(r, etag, modified)
-	switch decision {
-	case httprange.NotModified:
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	case httprange.PreconditionFailed:
-		return fault.Coded(fault.KindPreconditionFailed, "precondition_failed", "the blob does not match the request's preconditions")
-	}
-	var ranges []httprange.Range
-	var err error
-	if useRanges && r.Method == http.MethodGet {
-		if ranges, err = httprange.Parse(r.Header.Get("Range"), l.Size); errors.Is(err, httprange.ErrUnsatisfiable) {
-			h.Set("Content-Range", "bytes */"+strconv.FormatInt(l.Size, 10))
-			return fault.Coded(fault.KindRangeNotSatisfiable, "range_not_satisfiable", "no requested range lies within the blob's %d bytes", l.Size)
-		}
-	}
-	if r.Method == http.MethodHead {
-		h.Set("Content-Type", contentType)
-		h.Set("Content-Length", strconv.FormatInt(l.Size, 10))
-		w.WriteHeader(http.StatusOK)
-		return nil
-	}
-	store := a.transfer.Store()
-	if ps, ok := store.(blob.Presigner); ok && (redirect || r.URL.Query().Get("redirect") == "true") {
-		u, err := ps.PresignGet(r.Context(), blob.Digest(l.Digest), transfer.PresignTTL)
-		if err != nil {
-			return err
-		}
-		http.Redirect(w, r, u, http.StatusTemporaryRedirect)
-		return nil
-	}
-	src := blobSource{store: store, digest: blob.Digest(l.Digest)}
-	defer src.close()
-	return serveRanges(w, r, src, l.Size, ranges, contentType)
-}
-
-// missingBytes: metadata says the blob exists but the store has no bytes.
-func missingBytes(err error, digest blob.Digest) error {
-	if errors.Is(err, blob.ErrNotFound) {
-		return fault.Unavailable("blob %s is recorded but its bytes are missing from the blob store; restore them from backup (see docs/runbooks/data-plane.md)", digest)
-	}
-	return err
+	return blobhttp.Serve(w, r, a.transfer.Store(), dl.BlobLink, dl.Repo.Settings.RedirectDownloads, "application/octet-stream")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/blobhttp"
 	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/meta"
@@ -267,7 +268,7 @@ func (a *API) getFile(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 	if contentType == "" {
 		contentType = "application/octet-stream"
 	}
-	return a.serveBlob(w, r, l, f.Repo.Settings.RedirectDownloads, contentType)
+	return blobhttp.Serve(w, r, a.transfer.Store(), l, f.Repo.Settings.RedirectDownloads, contentType)
 }
 
 type tagJSON struct {

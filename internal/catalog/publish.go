@@ -39,7 +39,19 @@ type PublishResult struct {
 // (version.quarantined instead of version.published, which comes on
 // release). Every evaluation is logged with the version.
 func (s *Service) Publish(ctx context.Context, caller *auth.Principal, repoKey, versionID string) (PublishResult, error) {
-	r, f, err := s.repoFormat(ctx, caller, repoKey, auth.RolePromote)
+	return s.publish(ctx, caller, repoKey, versionID, auth.RolePromote)
+}
+
+// PublishUpload publishes a draft for a native protocol's upload (npm
+// publish, twine upload), where uploading and publishing are one client
+// operation: it needs the write role rather than promote (see ADR 0006).
+// Everything else is Publish: preconditions, policies, quarantine, events.
+func (s *Service) PublishUpload(ctx context.Context, caller *auth.Principal, repoKey, versionID string) (PublishResult, error) {
+	return s.publish(ctx, caller, repoKey, versionID, auth.RoleWrite)
+}
+
+func (s *Service) publish(ctx context.Context, caller *auth.Principal, repoKey, versionID string, role auth.Role) (PublishResult, error) {
+	r, f, err := s.repoFormat(ctx, caller, repoKey, role)
 	if err != nil {
 		return PublishResult{}, err
 	}
@@ -53,6 +65,10 @@ func (s *Service) Publish(ctx context.Context, caller *auth.Principal, repoKey, 
 		}
 		switch v.State {
 		case meta.VersionPublished:
+			if v.Blocked() {
+				// Publishing again is no way around the lane.
+				return s.quarantined(ctx, "version "+v.Version, v)
+			}
 			out.Idempotent = true
 			if it, err := tx.QuarantineOf(ctx, v.ID); err == nil {
 				out.Quarantine = &it

@@ -22,6 +22,8 @@ import (
 	"github.com/artifortress/artifortress/internal/events"
 	"github.com/artifortress/artifortress/internal/format/formats"
 	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/native"
+	"github.com/artifortress/artifortress/internal/native/npm"
 	"github.com/artifortress/artifortress/internal/publicurl"
 	"github.com/artifortress/artifortress/internal/repo"
 	"github.com/artifortress/artifortress/internal/search"
@@ -130,6 +132,9 @@ func (s *Server) init(ctx context.Context) error {
 		"blobs":    s.store.Ping,
 	}, 5*time.Second, s.log))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
+	mux.Handle(native.Prefix, native.New(s.auth, s.repos, s.log, map[string]native.Handler{
+		"npm": npm.New(s.catalog, s.transfer, s.checksums.Ensure),
+	}))
 	// The public-URL middleware goes outermost: the metrics middleware must
 	// hand the mux the very request whose matched pattern it then reads.
 	s.handler = publicurl.Resolver{Configured: s.cfg.PublicURL}.Middleware(metrics.Middleware(s.log, mux))

@@ -16,6 +16,14 @@ import (
 // while it streams, verified against expect, promoted (dedupe: an existing
 // blob is kept and the duplicate dropped) and linked into the repository.
 func (s *Service) PutBlob(ctx context.Context, caller *auth.Principal, repoKey string, body io.Reader, expect blob.Expect) (meta.Blob, error) {
+	return s.PutBlobChecked(ctx, caller, repoKey, body, expect, nil)
+}
+
+// PutBlobChecked is PutBlob with one more verification: check, when not
+// nil, runs after the bytes are stored and before they become visible; an
+// error discards them (a format's own digests, such as npm's SHA-512
+// integrity, computed by the caller while the body streamed).
+func (s *Service) PutBlobChecked(ctx context.Context, caller *auth.Principal, repoKey string, body io.Reader, expect blob.Expect, check func(blob.Sums) error) (meta.Blob, error) {
 	r, err := s.writable(ctx, caller, repoKey)
 	if err != nil {
 		return meta.Blob{}, err
@@ -36,6 +44,12 @@ func (s *Service) PutBlob(ctx context.Context, caller *auth.Principal, repoKey s
 			return meta.Blob{}, tooLarge(expect.MaxSize)
 		}
 		return meta.Blob{}, err
+	}
+	if check != nil {
+		if err := check(sums); err != nil {
+			_ = s.store.DeleteStaged(context.WithoutCancel(ctx), name)
+			return meta.Blob{}, err
+		}
 	}
 	if err := s.store.Promote(ctx, name, sums.Digest); err != nil {
 		_ = s.store.DeleteStaged(context.WithoutCancel(ctx), name)

@@ -1,0 +1,128 @@
+// Package npm serves npm repositories in the npm registry protocol, so that
+// npm (and pnpm, yarn) publish and install unchanged: packuments (full and
+// abbreviated), tarballs, publish, dist-tags, whoami and ping. Packages,
+// versions, tags and files are the catalog's; this package is a view.
+package npm
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/artifortress/artifortress/internal/blob"
+	"github.com/artifortress/artifortress/internal/catalog"
+	"github.com/artifortress/artifortress/internal/fault"
+	npmformat "github.com/artifortress/artifortress/internal/format/npm"
+	"github.com/artifortress/artifortress/internal/native"
+	"github.com/artifortress/artifortress/internal/transfer"
+)
+
+// Handler serves npm repositories.
+type Handler struct {
+	catalog  *catalog.Service
+	transfer *transfer.Service
+	// checksums returns a blob's SHA-1 and SHA-512 (computing them when
+	// the lazy checksummer has not yet).
+	checksums func(ctx context.Context, d blob.Digest) (blob.Checksums, error)
+}
+
+// New returns the npm handler.
+func New(c *catalog.Service, t *transfer.Service, checksums func(context.Context, blob.Digest) (blob.Checksums, error)) *Handler {
+	return &Handler{catalog: c, transfer: t, checksums: checksums}
+}
+
+// Serve routes an npm request.
+func (h *Handler) Serve(w http.ResponseWriter, req *native.Request) error {
+	segs := strings.Split(req.Path, "/")
+	m := req.Method
+	switch {
+	case req.Path == "-/ping" && (m == http.MethodGet || m == http.MethodHead):
+		writeJSON(w, http.StatusOK, map[string]any{})
+		return nil
+	case req.Path == "-/whoami" && m == http.MethodGet:
+		if req.Caller == nil {
+			return fault.Unauthorized("npm whoami needs a token: npm login, or _authToken in .npmrc")
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"username": req.Caller.Name()})
+		return nil
+	case len(segs) >= 3 && segs[0] == "-" && segs[1] == "package":
+		return h.distTags(w, req, segs[2:])
+	case strings.HasPrefix(req.Path, "-/"):
+		return fault.Coded(fault.KindNotFound, "npm_endpoint_not_served", "%s /%s is not served by this registry", m, req.Path)
+	}
+	name, rest, err := packageName(segs)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(rest) == 0 && (m == http.MethodGet || m == http.MethodHead):
+		return h.packument(w, req, name)
+	case len(rest) == 0 && m == http.MethodPut:
+		return h.publish(w, req, name)
+	case len(rest) == 2 && rest[0] == "-" && (m == http.MethodGet || m == http.MethodHead):
+		file, err := url.PathUnescape(rest[1])
+		if err != nil {
+			return fault.BadRequest("path", "invalid escape in %q", rest[1])
+		}
+		return h.tarball(w, req, name, file)
+	}
+	return fault.Coded(fault.KindMethodNotAllowed, "method_not_allowed", "%s is not allowed on /%s", m, req.Path)
+}
+
+// packageName reads a package name from the first path segments: "name",
+// "@scope%2fname" (as npm sends it) or "@scope/name". It returns the
+// segments that follow.
+func packageName(segs []string) (string, []string, error) {
+	first, err := url.PathUnescape(segs[0])
+	if err != nil || first == "" {
+		return "", nil, fault.BadRequest("name", "invalid package name in the path")
+	}
+	n := 1
+	if strings.HasPrefix(first, "@") && !strings.Contains(first, "/") {
+		if len(segs) < 2 {
+			return "", nil, fault.BadRequest("name", "scoped name %q must look like @scope/name", first)
+		}
+		second, err := url.PathUnescape(segs[1])
+		if err != nil {
+			return "", nil, fault.BadRequest("name", "invalid package name in the path")
+		}
+		first, n = first+"/"+second, 2
+	}
+	if _, _, err := npmformat.ParseName(first); err != nil {
+		return "", nil, fault.BadRequest("name", "%v", err)
+	}
+	return first, segs[n:], nil
+}
+
+// tarballName is the file name npm gives a version's tarball: the bare
+// name (no scope), a dash, the version, ".tgz".
+func tarballName(name, version string) string {
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	return name + "-" + version + ".tgz"
+}
+
+// tarballURL is the absolute URL of a version's tarball.
+func tarballURL(base, name, version string) string {
+	return base + "/" + name + "/-/" + tarballName(name, version)
+}
+
+// WriteError writes an error as npm clients show it: {"error": message}.
+func (h *Handler) WriteError(w http.ResponseWriter, status int, fe *fault.Error) {
+	body := map[string]any{"error": fe.Message, "code": fe.Code}
+	if len(fe.Details) > 0 {
+		body["details"] = fe.Details
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

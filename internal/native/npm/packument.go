@@ -1,0 +1,149 @@
+package npm
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/artifortress/artifortress/internal/blob"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/native"
+)
+
+// abbreviatedType is the Accept value of npm install's abbreviated
+// metadata ("corgi").
+const abbreviatedType = "application/vnd.npm.install-v1+json"
+
+// abbreviatedFields are the package.json fields an abbreviated packument
+// keeps: what installing needs.
+var abbreviatedFields = []string{
+	"name", "version", "deprecated", "dependencies", "optionalDependencies", "devDependencies",
+	"bundleDependencies", "bundledDependencies", "peerDependencies", "peerDependenciesMeta",
+	"bin", "directories", "engines", "os", "cpu", "libc", "funding", "license",
+	"_hasShrinkwrap", "hasInstallScript", "acceptDependencies",
+}
+
+// packument answers GET {pkg}: every visible published version with its
+// dist (absolute tarball URL, shasum, SHA-512 integrity), the dist-tags
+// that point at visible versions, and publish times.
+func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name string) error {
+	ctx := req.Context()
+	_, full, versions, err := h.catalog.Versions(ctx, req.Caller, req.Repo.Key, name)
+	if err != nil {
+		if fe := fault.As(err); fe != nil && fe.Code == "package_not_found" {
+			return fault.Coded(fault.KindNotFound, "package_not_found", "package %q not found", name)
+		}
+		return err
+	}
+	abbreviated := strings.Contains(req.Header.Get("Accept"), abbreviatedType)
+	docs := map[string]any{}
+	times := map[string]string{}
+	var created, modified time.Time
+	for _, v := range versions {
+		if v.State != meta.VersionPublished || v.Blocked() {
+			continue
+		}
+		doc, err := h.versionDoc(req, full, v, abbreviated)
+		if err != nil {
+			return err
+		}
+		docs[v.Version] = doc
+		if v.PublishedAt != nil {
+			t := v.PublishedAt.UTC()
+			times[v.Version] = t.Format(time.RFC3339Nano)
+			if created.IsZero() || t.Before(created) {
+				created = t
+			}
+			if t.After(modified) {
+				modified = t
+			}
+		}
+	}
+	if len(docs) == 0 {
+		return fault.Coded(fault.KindNotFound, "package_not_found", "package %q has no published version here", name)
+	}
+	tags, err := h.catalog.Tags(ctx, req.Caller, req.Repo.Key, full)
+	if err != nil {
+		return err
+	}
+	distTags := map[string]string{}
+	for _, t := range tags {
+		if _, visible := docs[t.Version]; visible {
+			distTags[t.Name] = t.Version
+		}
+	}
+	out := map[string]any{"name": full, "dist-tags": distTags, "versions": docs}
+	if abbreviated {
+		out["modified"] = modified.Format(time.RFC3339Nano)
+		w.Header().Set("Content-Type", abbreviatedType)
+	} else {
+		times["created"], times["modified"] = created.Format(time.RFC3339Nano), modified.Format(time.RFC3339Nano)
+		out["_id"], out["time"] = full, times
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	if req.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	writeJSONTyped(w, out)
+	return nil
+}
+
+// versionDoc is one version's entry in a packument: its package.json with
+// the registry's dist.
+func (h *Handler) versionDoc(req *native.Request, full string, v meta.Version, abbreviated bool) (map[string]any, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(v.Manifest, &doc); err != nil {
+		return nil, err
+	}
+	f, err := h.catalog.File(req.Context(), req.Caller, req.Repo.Key, full, v.Version, tarballName(full, v.Version))
+	if err != nil {
+		return nil, err
+	}
+	sums, err := h.checksums(req.Context(), blob.Digest(f.Entry.Digest))
+	if err != nil {
+		return nil, err
+	}
+	dist, _ := doc["dist"].(map[string]any)
+	if dist == nil {
+		dist = map[string]any{}
+	}
+	dist["tarball"] = tarballURL(req.Base, full, v.Version)
+	dist["shasum"] = sums.SHA1
+	dist["integrity"] = integrity(sums.SHA512)
+	doc["dist"] = dist
+	if !abbreviated {
+		doc["_id"] = full + "@" + v.Version
+		return doc, nil
+	}
+	out := map[string]any{"dist": dist}
+	for _, k := range abbreviatedFields {
+		if val, ok := doc[k]; ok {
+			out[k] = val
+		}
+	}
+	return out, nil
+}
+
+// integrity is the Subresource Integrity string of a hex SHA-512.
+func integrity(sha512hex string) string {
+	raw, err := hex.DecodeString(sha512hex)
+	if err != nil {
+		return ""
+	}
+	return "sha512-" + base64.StdEncoding.EncodeToString(raw)
+}
+
+func writeJSONTyped(w http.ResponseWriter, v any) {
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

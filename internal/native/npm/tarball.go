@@ -1,0 +1,32 @@
+package npm
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/artifortress/artifortress/internal/blobhttp"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/native"
+)
+
+// tarball answers GET {pkg}/-/{name}-{version}.tgz with ranges and
+// conditional requests, like every blob download; quarantined versions
+// answer 423.
+func (h *Handler) tarball(w http.ResponseWriter, req *native.Request, name, file string) error {
+	prefix := tarballName(name, "")
+	prefix = strings.TrimSuffix(prefix, ".tgz")
+	if !strings.HasPrefix(file, prefix) || !strings.HasSuffix(file, ".tgz") || len(file) <= len(prefix)+len(".tgz") {
+		return fault.Coded(fault.KindNotFound, "file_not_found", "%q is not a tarball of %s", file, name)
+	}
+	version := strings.TrimSuffix(strings.TrimPrefix(file, prefix), ".tgz")
+	f, err := h.catalog.File(req.Context(), req.Caller, req.Repo.Key, name, version, file)
+	if err != nil {
+		return err
+	}
+	l := meta.BlobLink{Blob: meta.Blob{Digest: f.Entry.Digest, Size: f.Entry.Size}, Repo: f.Repo.Key}
+	if f.Version.Row.PublishedAt != nil {
+		l.LinkedAt = *f.Version.Row.PublishedAt
+	}
+	return blobhttp.Serve(w, req.Request, h.transfer.Store(), l, f.Repo.Settings.RedirectDownloads, "application/octet-stream")
+}
