@@ -10,6 +10,7 @@ import (
 
 	"github.com/artifortress/artifortress/internal/blob/s3store"
 	"github.com/artifortress/artifortress/internal/netguard"
+	"github.com/artifortress/artifortress/internal/publicurl"
 )
 
 // Config is every server setting.
@@ -18,6 +19,7 @@ type Config struct {
 	DataDir            string
 	DatabaseURL        string
 	PublicURL          string
+	TrustedProxies     string
 	AutoMigrate        bool
 	MaxTokenTTL        time.Duration
 	BootstrapToken     string
@@ -78,6 +80,9 @@ func (c Config) Validate() error {
 	}
 	if d := c.DatabaseURL; d != "" && !strings.HasPrefix(d, "postgres://") && !strings.HasPrefix(d, "postgresql://") && !strings.HasPrefix(d, "sqlite:") {
 		return fmt.Errorf("database-url: want postgres://..., postgresql://... or sqlite:<path> (empty means SQLite in the data directory)")
+	}
+	if _, err := publicurl.ParseTrusted(c.TrustedProxies); err != nil {
+		return fmt.Errorf("trusted-proxies: %v", err)
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)

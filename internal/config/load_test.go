@@ -72,6 +72,7 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		{args: []string{"--data-dir", " "}, mention: "data-dir"},
 		{env: []string{"ARTIFORTRESS_DATABASE_URL=mysql://db"}, mention: "database-url"},
 		{args: []string{"--public-url", "ftp://x"}, mention: "public-url"},
+		{args: []string{"--trusted-proxies", "10.0.0.0/8,proxy.local"}, mention: "trusted-proxies"},
 		{args: []string{"--max-token-ttl", "10s"}, mention: "max-token-ttl"},
 		{env: []string{"ARTIFORTRESS_MAX_TOKEN_TTL=soon"}, mention: "ARTIFORTRESS_MAX_TOKEN_TTL"},
 		{env: []string{"ARTIFORTRESS_BOOTSTRAP_TOKEN=tooshort"}, mention: "bootstrap-token"},

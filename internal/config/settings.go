@@ -37,6 +37,7 @@ func settings(c *Config) []setting {
 		{name: "listen", help: "address to listen on (host:port)", value: (*stringValue)(&c.Listen)},
 		{name: "data-dir", help: "directory for the SQLite database, blobs and the initial admin token", value: (*stringValue)(&c.DataDir)},
 		{name: "database-url", help: "metadata store: empty for SQLite in the data directory, postgres://... for PostgreSQL, sqlite:<path> for another SQLite file", value: (*stringValue)(&c.DatabaseURL)},
+		{name: "trusted-proxies", help: "comma-separated addresses and CIDRs of reverse proxies whose X-Forwarded-Proto, -Host and -Prefix are believed when building links (public-url, when set, wins)", value: (*stringValue)(&c.TrustedProxies)},
 		{name: "public-url", help: "absolute URL clients reach this server at (used in links); empty to derive it from each request", value: (*stringValue)(&c.PublicURL)},
 		{name: "auto-migrate", help: "apply pending database migrations at start-up", value: (*boolValue)(&c.AutoMigrate)},
 		{name: "max-token-ttl", help: "longest lifetime a personal access token may be issued for", value: (*durationValue)(&c.MaxTokenTTL)},

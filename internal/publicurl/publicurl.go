@@ -1,12 +1,18 @@
 // Package publicurl works out the absolute URL clients reach this server at,
-// for links the server hands out (pre-signed upload URLs, and later package
-// metadata): the configured public URL when there is one, otherwise the
-// scheme and host of the request itself.
+// for links the server hands out (pre-signed upload URLs, package metadata
+// such as npm tarball URLs): the configured public URL when there is one;
+// otherwise, for a request from a trusted reverse proxy, what its
+// X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-Prefix headers say;
+// otherwise the scheme and host of the request itself.
 package publicurl
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
+	"regexp"
 	"strings"
 )
 
@@ -14,7 +20,38 @@ import (
 type Resolver struct {
 	// Configured is --public-url ("" when unset), without a trailing slash.
 	Configured string
+	// Trusted are the proxies whose X-Forwarded-* headers are believed
+	// (--trusted-proxies). Headers from anyone else are ignored: a client
+	// could otherwise make the server hand out links to a host of its
+	// choosing.
+	Trusted []netip.Prefix
 }
+
+// ParseTrusted parses a comma-separated list of addresses and CIDRs.
+func ParseTrusted(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR", item)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+var (
+	hostPattern   = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
+	prefixPattern = regexp.MustCompile(`^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$`)
+)
 
 // Base returns the absolute base URL for r, without a trailing slash.
 func (res Resolver) Base(r *http.Request) string {
@@ -25,7 +62,47 @@ func (res Resolver) Base(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	host, prefix := r.Host, ""
+	if res.trusted(r) {
+		if p := first(r.Header.Get("X-Forwarded-Proto")); p == "http" || p == "https" {
+			scheme = p
+		}
+		if h := first(r.Header.Get("X-Forwarded-Host")); hostPattern.MatchString(h) {
+			host = h
+		}
+		if p := strings.TrimSuffix(first(r.Header.Get("X-Forwarded-Prefix")), "/"); prefixPattern.MatchString(p) && !strings.Contains(p, "/..") && !strings.Contains(p, "/./") {
+			prefix = p
+		}
+	}
+	return scheme + "://" + host + prefix
+}
+
+// first is the first value of a comma-separated header (the one the
+// outermost proxy set).
+func first(v string) string {
+	v, _, _ = strings.Cut(v, ",")
+	return strings.TrimSpace(v)
+}
+
+func (res Resolver) trusted(r *http.Request) bool {
+	if len(res.Trusted) == 0 {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range res.Trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 type key struct{}

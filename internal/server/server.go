@@ -137,7 +137,11 @@ func (s *Server) init(ctx context.Context) error {
 	}))
 	// The public-URL middleware goes outermost: the metrics middleware must
 	// hand the mux the very request whose matched pattern it then reads.
-	s.handler = publicurl.Resolver{Configured: s.cfg.PublicURL}.Middleware(metrics.Middleware(s.log, mux))
+	trusted, err := publicurl.ParseTrusted(s.cfg.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("trusted-proxies: %w", err)
+	}
+	s.handler = publicurl.Resolver{Configured: s.cfg.PublicURL, Trusted: trusted}.Middleware(metrics.Middleware(s.log, mux))
 	return nil
 }
 

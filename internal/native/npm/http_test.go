@@ -1,0 +1,154 @@
+package npm_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/artifortress/artifortress/internal/config"
+	"github.com/artifortress/artifortress/internal/servertest"
+)
+
+// publishBody is what npm publish sends for name@version with tgz, keys
+// in npm's order (_attachments last). dist is the version's dist object.
+func publishBody(name, version string, tgz []byte, shasum string) json.RawMessage {
+	return publishBodyDist(name, version, tgz, map[string]any{"shasum": shasum})
+}
+
+func publishBodyDist(name, version string, tgz []byte, dist map[string]any) json.RawMessage {
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			panic(err)
+		}
+		return string(b)
+	}
+	return json.RawMessage(`{"_id":` + enc(name) + `,"name":` + enc(name) +
+		`,"dist-tags":` + enc(map[string]string{"latest": version}) +
+		`,"versions":` + enc(map[string]any{version: map[string]any{"name": name, "version": version, "dist": dist}}) +
+		`,"_attachments":` + enc(map[string]any{name + "-" + version + ".tgz": map[string]any{"data": base64.StdEncoding.EncodeToString(tgz), "length": len(tgz)}}) + `}`)
+}
+
+const tgz = "not really gzip, but bytes"
+
+func startNPM(t *testing.T, opts ...func(*config.Config)) *servertest.Env {
+	t.Helper()
+	env := servertest.Start(t, servertest.Backends()[0], opts...)
+	env.CreateRepo(t, "npm-local", map[string]any{"format": "npm"})
+	return env
+}
+
+// TestPublishRefusesBadInput: malformed bodies, wrong digests, mismatched
+// names and versions, unknown paths each get a clear 4xx with a stable code
+// and leave no package behind.
+func TestPublishRefusesBadInput(t *testing.T) {
+	env := startNPM(t)
+	sum := sha1Hex([]byte(tgz))
+	for _, tc := range []struct {
+		name   string
+		path   string
+		body   any
+		status int
+		code   string
+	}{
+		{"not JSON", "/r/npm-local/pkg", "{nope", 400, "malformed_publish"},
+		{"wrong shasum", "/r/npm-local/pkg", publishBody("pkg", "1.0.0", []byte(tgz), strings.Repeat("0", 40)), 400, "upload_verification_failed"},
+		{"name differs from the URL", "/r/npm-local/other", publishBody("pkg", "1.0.0", []byte(tgz), sum), 400, "bad_request"},
+		{"no digest", "/r/npm-local/pkg", publishBodyDist("pkg", "1.0.0", []byte(tgz), map[string]any{}), 400, "bad_request"},
+		{"attachments before versions", "/r/npm-local/pkg", map[string]any{"_attachments": map[string]any{}, "versions": map[string]any{}}, 400, "malformed_publish"},
+		{"invalid version", "/r/npm-local/pkg", publishBody("pkg", "not-semver", []byte(tgz), sum), 400, "bad_request"},
+		{"capital letters", "/r/npm-local/Pkg", publishBody("Pkg", "1.0.0", []byte(tgz), sum), 400, "bad_request"},
+		{"metadata update", "/r/npm-local/pkg", map[string]any{"name": "pkg", "versions": map[string]any{}}, 400, "npm_metadata_update_unsupported"},
+		{"traversal in the tarball name", "/r/npm-local/pkg/-/..%2F..%2Fetc%2Fpasswd", nil, 404, "file_not_found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			method := "PUT"
+			if tc.body == nil {
+				method = "GET"
+			}
+			r := env.Do(t, method, tc.path, env.AdminToken, tc.body)
+			if r.Status != tc.status || !strings.Contains(string(r.Body), `"code":"`+tc.code+`"`) {
+				t.Fatalf("%d %s, want %d %s", r.Status, r.Body, tc.status, tc.code)
+			}
+		})
+	}
+	var pkgs struct{ Items []any }
+	env.Must(t, 200, "GET", "/v1/repos/npm-local/packages", env.AdminToken, nil).JSON(t, &pkgs)
+	if len(pkgs.Items) != 0 {
+		t.Fatalf("refused publishes left packages: %+v", pkgs.Items)
+	}
+}
+
+// TestNativeAuthorization: who may do what on the npm endpoints.
+func TestNativeAuthorization(t *testing.T) {
+	env := startNPM(t)
+	env.CreateRepo(t, "npm-public", map[string]any{"format": "npm", "settings": map[string]any{"anonymousRead": true}})
+	sum := sha1Hex([]byte(tgz))
+	env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz), sum))
+	env.Must(t, 201, "PUT", "/r/npm-public/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz), sum))
+	reader := env.Token(t, "reader", "repo:npm-local:read")
+	writer := env.Token(t, "writer", "repo:npm-local:write")
+	other := env.Token(t, "other", "repo:npm-public:read")
+	for _, tc := range []struct {
+		method, path, token string
+		body                any
+		status              int
+	}{
+		{"GET", "/r/npm-local/pkg", "", nil, 401},
+		{"GET", "/r/npm-local/pkg", "afp_not_a_real_token", nil, 401},
+		{"GET", "/r/npm-local/pkg", other, nil, 404},
+		{"GET", "/r/npm-local/pkg", reader, nil, 200},
+		{"GET", "/r/npm-local/pkg/-/pkg-1.0.0.tgz", reader, nil, 200},
+		{"PUT", "/r/npm-local/pkg2", reader, publishBody("pkg2", "1.0.0", []byte(tgz), sum), 403},
+		{"PUT", "/r/npm-local/pkg2", writer, publishBody("pkg2", "1.0.0", []byte(tgz), sum), 201},
+		{"PUT", "/r/npm-local/-/package/pkg/dist-tags/next", reader, json.RawMessage(`"1.0.0"`), 403},
+		{"PUT", "/r/npm-local/-/package/pkg/dist-tags/next", writer, json.RawMessage(`"1.0.0"`), 201},
+		{"GET", "/r/npm-local/-/whoami", "", nil, 401},
+		{"GET", "/r/npm-public/pkg", "", nil, 200},
+		{"GET", "/r/npm-public/pkg/-/pkg-1.0.0.tgz", "", nil, 200},
+		{"PUT", "/r/npm-public/pkg3", "", publishBody("pkg3", "1.0.0", []byte(tgz), sum), 401},
+		{"GET", "/r/nothere/pkg", reader, nil, 404},
+	} {
+		r := env.Do(t, tc.method, tc.path, tc.token, tc.body)
+		if r.Status != tc.status {
+			t.Errorf("%s %s as %q: %d %s, want %d", tc.method, tc.path, tc.token[:min(len(tc.token), 8)], r.Status, r.Body, tc.status)
+		}
+		if r.Status == 401 && len(r.Header.Values("WWW-Authenticate")) != 2 {
+			t.Errorf("%s %s: 401 without the Basic and Bearer challenges: %v", tc.method, tc.path, r.Header.Values("WWW-Authenticate"))
+		}
+	}
+}
+
+// TestTarballURLsBehindAProxy: behind a trusted reverse proxy, packument
+// links use the address clients reach the proxy at.
+func TestTarballURLsBehindAProxy(t *testing.T) {
+	env := startNPM(t, func(c *config.Config) { c.TrustedProxies = "127.0.0.1,::1" })
+	env.Must(t, 201, "PUT", "/r/npm-local/@acme%2fpkg", env.AdminToken, publishBody("@acme/pkg", "1.0.0", []byte(tgz), sha1Hex([]byte(tgz))))
+	req := env.Request(t, "GET", "/r/npm-local/@acme%2fpkg", nil)
+	req.Header.Set("Authorization", "Bearer "+env.AdminToken)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	req.Header.Set("X-Forwarded-Host", "npm.example.com")
+	req.Header.Set("X-Forwarded-Prefix", "/artifacts")
+	resp, err := env.HTTP.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Versions map[string]struct {
+			Dist struct{ Tarball, Integrity string }
+		}
+	}
+	if err := jsonDecode(resp, &doc); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%d %v", resp.StatusCode, err)
+	}
+	want := "https://npm.example.com/artifacts/r/npm-local/@acme/pkg/-/pkg-1.0.0.tgz"
+	if got := doc.Versions["1.0.0"].Dist.Tarball; got != want {
+		t.Fatalf("tarball URL %q, want %q", got, want)
+	}
+	if !strings.HasPrefix(doc.Versions["1.0.0"].Dist.Integrity, "sha512-") {
+		t.Fatalf("integrity %q", doc.Versions["1.0.0"].Dist.Integrity)
+	}
+}
