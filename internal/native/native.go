@@ -75,6 +75,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, h, fault.NotFound("no repository in %s", r.URL.Path))
 		return
 	}
+	if isLoginPath(path) {
+		if err := s.login(w, r); err != nil {
+			s.fail(w, r, h, err)
+		}
+		return
+	}
 	caller, err := s.authenticate(r)
 	if err != nil {
 		s.fail(w, r, h, err)

@@ -133,7 +133,7 @@ func (s *Server) init(ctx context.Context) error {
 	}, 5*time.Second, s.log))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
 	mux.Handle(native.Prefix, native.New(s.auth, s.repos, s.log, map[string]native.Handler{
-		"npm": npm.New(s.catalog, s.transfer, s.checksums.Ensure),
+		"npm": npm.New(s.catalog, s.transfer, s.checksums.Ensure, s.search),
 	}))
 	// The public-URL middleware goes outermost: the metrics middleware must
 	// hand the mux the very request whose matched pattern it then reads.

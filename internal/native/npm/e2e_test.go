@@ -107,6 +107,19 @@ func TestNPMClient(t *testing.T) {
 		t.Fatalf("whoami: %q", out)
 	}
 	npm.must(app, "ping")
+	// npm search reads the search index, which the event worker fills.
+	for {
+		n, err := env.Server.Worker().RunOnce(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if out := npm.must(app, "search", "hello", "--json"); !strings.Contains(out, `"name":"@acme/hello"`) || strings.Contains(out, `"name":"greet"`) {
+		t.Fatalf("npm search hello: %s", out)
+	}
 
 	// A published version never changes.
 	if out, ok := npm.run(plain, "publish"); ok || !strings.Contains(out, "403") && !strings.Contains(out, "cannot publish over") {

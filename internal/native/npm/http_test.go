@@ -152,3 +152,30 @@ func TestTarballURLsBehindAProxy(t *testing.T) {
 		t.Fatalf("integrity %q", doc.Versions["1.0.0"].Dist.Integrity)
 	}
 }
+
+// TestLegacyLogin: npm's couch login exchanges a token (the password) for
+// a new token of the same subject and scopes; a wrong password is 401.
+func TestLegacyLogin(t *testing.T) {
+	env := startNPM(t)
+	reader := env.Token(t, "dev", "repo:npm-local:read")
+	path := "/r/npm-local/-/user/org.couchdb.user:dev"
+	r := env.Must(t, 201, "PUT", path, "", map[string]any{"name": "dev", "password": reader, "type": "user"})
+	var out struct{ Token string }
+	r.JSON(t, &out)
+	if !strings.HasPrefix(out.Token, "afp_") || out.Token == reader {
+		t.Fatalf("login token %q", out.Token)
+	}
+	var who struct{ Username string }
+	env.Must(t, 200, "GET", "/r/npm-local/-/whoami", out.Token, nil).JSON(t, &who)
+	if who.Username != "dev" {
+		t.Fatalf("whoami with the login token: %+v", who)
+	}
+	// Same scopes, no more: the new token reads but cannot publish.
+	env.Must(t, 404, "GET", "/r/npm-local/-/package/x/dist-tags", out.Token, nil) // read passes: the package is missing
+	env.Must(t, 403, "PUT", "/r/npm-local/pkg", out.Token, publishBody("pkg", "1.0.0", []byte(tgz), sha1Hex([]byte(tgz))))
+	for _, pw := range []string{"", "hunter2", "afp_not_a_real_token_at_all"} {
+		if r := env.Do(t, "PUT", path, "", map[string]any{"name": "dev", "password": pw}); r.Status != 401 {
+			t.Errorf("password %q: %d %s", pw, r.Status, r.Body)
+		}
+	}
+}

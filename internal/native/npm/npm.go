@@ -16,6 +16,7 @@ import (
 	"github.com/artifortress/artifortress/internal/fault"
 	npmformat "github.com/artifortress/artifortress/internal/format/npm"
 	"github.com/artifortress/artifortress/internal/native"
+	"github.com/artifortress/artifortress/internal/search"
 	"github.com/artifortress/artifortress/internal/transfer"
 )
 
@@ -26,11 +27,13 @@ type Handler struct {
 	// checksums returns a blob's SHA-1 and SHA-512 (computing them when
 	// the lazy checksummer has not yet).
 	checksums func(ctx context.Context, d blob.Digest) (blob.Checksums, error)
+	// search answers npm search (nil: not served).
+	search *search.Service
 }
 
 // New returns the npm handler.
-func New(c *catalog.Service, t *transfer.Service, checksums func(context.Context, blob.Digest) (blob.Checksums, error)) *Handler {
-	return &Handler{catalog: c, transfer: t, checksums: checksums}
+func New(c *catalog.Service, t *transfer.Service, checksums func(context.Context, blob.Digest) (blob.Checksums, error), s *search.Service) *Handler {
+	return &Handler{catalog: c, transfer: t, checksums: checksums, search: s}
 }
 
 // Serve routes an npm request.
@@ -47,6 +50,8 @@ func (h *Handler) Serve(w http.ResponseWriter, req *native.Request) error {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"username": req.Caller.Name()})
 		return nil
+	case req.Path == "-/v1/search" && m == http.MethodGet:
+		return h.searchPackages(w, req)
 	case len(segs) >= 3 && segs[0] == "-" && segs[1] == "package":
 		return h.distTags(w, req, segs[2:])
 	case strings.HasPrefix(req.Path, "-/"):
