@@ -121,6 +121,24 @@ func TestNPMClient(t *testing.T) {
 		t.Fatalf("npm search hello: %s", out)
 	}
 
+	// Deprecation notices live beside the immutable versions.
+	npm.must(app, "deprecate", "greet@2.0.0", "use greet 3")
+	if out := npm.must(app, "view", "greet", "deprecated"); !strings.Contains(out, "use greet 3") {
+		t.Fatalf("deprecated: %s", out)
+	}
+	fresh := npm.project(registry, tok, `{"name":"fresh","version":"1.0.0","private":true}`)
+	if out := npm.must(fresh, "install", "greet@2.0.0"); !strings.Contains(out, "deprecated") {
+		t.Fatalf("install of a deprecated version does not warn: %s", out)
+	}
+	npm.must(app, "deprecate", "greet@2.0.0", "")
+	if out := npm.must(app, "view", "greet", "deprecated"); strings.TrimSpace(out) != "" {
+		t.Fatalf("undeprecated: %q", out)
+	}
+	// Unpublishing needs tombstones, which do not exist yet: refused, and
+	// the version stays installable.
+	if out, ok := npm.run(app, "unpublish", "greet@2.0.0", "--force"); ok || !strings.Contains(out, "unpublish") {
+		t.Fatalf("unpublish: ok=%v %s", ok, out)
+	}
 	// A published version never changes.
 	if out, ok := npm.run(plain, "publish"); ok || !strings.Contains(out, "403") && !strings.Contains(out, "cannot publish over") {
 		t.Fatalf("republish: ok=%v %s", ok, out)

@@ -60,7 +60,7 @@ func TestPublishRefusesBadInput(t *testing.T) {
 		{"attachments before versions", "/r/npm-local/pkg", map[string]any{"_attachments": map[string]any{}, "versions": map[string]any{}}, 400, "malformed_publish"},
 		{"invalid version", "/r/npm-local/pkg", publishBody("pkg", "not-semver", []byte(tgz), sum), 400, "bad_request"},
 		{"capital letters", "/r/npm-local/Pkg", publishBody("Pkg", "1.0.0", []byte(tgz), sum), 400, "bad_request"},
-		{"metadata update", "/r/npm-local/pkg", map[string]any{"name": "pkg", "versions": map[string]any{}}, 400, "npm_metadata_update_unsupported"},
+		{"metadata update of a missing package", "/r/npm-local/pkg", map[string]any{"name": "pkg", "versions": map[string]any{}}, 404, "package_not_found"},
 		{"traversal in the tarball name", "/r/npm-local/pkg/-/..%2F..%2Fetc%2Fpasswd", nil, 404, "file_not_found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

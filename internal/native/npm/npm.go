@@ -66,6 +66,9 @@ func (h *Handler) Serve(w http.ResponseWriter, req *native.Request) error {
 		return h.packument(w, req, name)
 	case len(rest) == 0 && m == http.MethodPut:
 		return h.publish(w, req, name)
+	case len(rest) >= 2 && rest[0] == "-rev":
+		return fault.Coded(fault.KindMethodNotAllowed, "npm_unpublish_unsupported",
+			"unpublishing %s is not supported yet (it needs tombstones); deprecate the version instead", name)
 	case len(rest) == 2 && rest[0] == "-" && (m == http.MethodGet || m == http.MethodHead):
 		file, err := url.PathUnescape(rest[1])
 		if err != nil {

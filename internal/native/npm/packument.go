@@ -40,6 +40,10 @@ func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name str
 		return err
 	}
 	abbreviated := strings.Contains(req.Header.Get("Accept"), abbreviatedType)
+	deprecated, err := h.catalog.Deprecations(ctx, req.Caller, req.Repo.Key, full)
+	if err != nil {
+		return err
+	}
 	docs := map[string]any{}
 	times := map[string]string{}
 	var created, modified time.Time
@@ -47,7 +51,7 @@ func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name str
 		if v.State != meta.VersionPublished || v.Blocked() {
 			continue
 		}
-		doc, err := h.versionDoc(req, full, v, abbreviated)
+		doc, err := h.versionDoc(req, full, v, deprecated[v.Version], abbreviated)
 		if err != nil {
 			return err
 		}
@@ -95,10 +99,14 @@ func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name str
 
 // versionDoc is one version's entry in a packument: its package.json with
 // the registry's dist.
-func (h *Handler) versionDoc(req *native.Request, full string, v meta.Version, abbreviated bool) (map[string]any, error) {
+func (h *Handler) versionDoc(req *native.Request, full string, v meta.Version, deprecated string, abbreviated bool) (map[string]any, error) {
 	var doc map[string]any
 	if err := json.Unmarshal(v.Manifest, &doc); err != nil {
 		return nil, err
+	}
+	delete(doc, "deprecated") // the notice lives beside the version, not in it
+	if deprecated != "" {
+		doc["deprecated"] = deprecated
 	}
 	f, err := h.catalog.File(req.Context(), req.Caller, req.Repo.Key, full, v.Version, tarballName(full, v.Version))
 	if err != nil {

@@ -93,8 +93,7 @@ func (h *Handler) publish(w http.ResponseWriter, req *native.Request, name strin
 		return err
 	}
 	if body.Attachments == 0 {
-		return fault.Coded(fault.KindBadRequest, "npm_metadata_update_unsupported",
-			"this registry accepts publishes (a body with _attachments); changing published metadata (npm deprecate, unpublish) is not supported yet")
+		return h.updateMetadata(w, req, name, body)
 	}
 	res, err := h.catalog.PublishUpload(ctx, req.Caller, req.Repo.Key, draft.Row.ID)
 	if err != nil {
@@ -198,4 +197,46 @@ func (h *Handler) sameEntry(req *native.Request, draftID, path, digest string, e
 		}
 	}
 	return false
+}
+
+// updateMetadata answers a PUT {pkg} without a tarball: npm sends the
+// packument it read back with changes. Only deprecation notices may change
+// (npm deprecate); a version missing from the document is an unpublish,
+// which is not supported yet.
+func (h *Handler) updateMetadata(w http.ResponseWriter, req *native.Request, name string, body *publishBody) error {
+	ctx := req.Context()
+	_, full, versions, err := h.catalog.Versions(ctx, req.Caller, req.Repo.Key, name)
+	if err != nil {
+		return err
+	}
+	notices := map[string]string{}
+	for _, v := range versions {
+		if v.State != "published" || v.Blocked() {
+			continue
+		}
+		raw, ok := body.Versions[v.Version]
+		if !ok {
+			return fault.Coded(fault.KindBadRequest, "npm_unpublish_unsupported",
+				"the document leaves out %s@%s: unpublishing is not supported yet", full, v.Version)
+		}
+		var doc struct {
+			Deprecated any `json:"deprecated"`
+		}
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			return fault.BadRequest("versions", "%v", err)
+		}
+		switch d := doc.Deprecated.(type) {
+		case nil:
+			notices[v.Version] = ""
+		case string:
+			notices[v.Version] = d
+		default:
+			return fault.BadRequest("deprecated", "versions[%q].deprecated must be a string", v.Version)
+		}
+	}
+	if _, err := h.catalog.Deprecate(ctx, req.Caller, req.Repo.Key, full, notices); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "id": full})
+	return nil
 }
