@@ -134,3 +134,27 @@ func (s *Service) CreateDraft(ctx context.Context, caller *auth.Principal, repoK
 	out, err = s.withEntries(ctx, r, out.Row, out.Package)
 	return out, created, err
 }
+
+// DiscardDraft deletes a draft with its files, and its package when no
+// version is left (role write): what a native publish that failed midway
+// created. Published versions are never deleted (the database refuses).
+func (s *Service) DiscardDraft(ctx context.Context, caller *auth.Principal, repoKey, versionID string) error {
+	r, err := s.repos.Access(ctx, caller, repoKey, auth.RoleWrite)
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	return s.db.Tx(ctx, func(tx *meta.Tx) error {
+		v, p, err := s.lockedVersion(ctx, tx, r, versionID)
+		if err != nil {
+			return err
+		}
+		ok, err := tx.DeleteDraft(ctx, v.ID, p.ID)
+		if err != nil || !ok {
+			return err
+		}
+		return tx.InsertAudit(ctx, s.audit(ctx, caller, "version.discard", repoKey, "repo/"+repoKey+"/versions/"+v.ID, now, map[string]any{
+			"version": v.Version,
+		}))
+	})
+}

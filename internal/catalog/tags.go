@@ -13,6 +13,9 @@ import (
 
 var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
 
+// ValidTag reports whether tag is a valid tag name.
+func ValidTag(tag string) bool { return tagPattern.MatchString(tag) }
+
 // PutTag points tag at a published version of a package (role write) and
 // returns the tag with the version it pointed at before ("" when new).
 func (s *Service) PutTag(ctx context.Context, caller *auth.Principal, repoKey, fullName, tag, version string) (meta.Tag, string, error) {

@@ -110,6 +110,20 @@ func (q Q) SetLabels(ctx context.Context, id, labels string, at time.Time) error
 	return affectedOne(q.exec(ctx, "UPDATE versions SET labels = ?, updated_at = ? WHERE id = ? AND state = 'draft'", labels, Micros(at), id))
 }
 
+// DeleteDraft removes a draft (its entries go with it), and its package
+// when no version is left; false when it was not a draft.
+func (q Q) DeleteDraft(ctx context.Context, id, packageID string) (bool, error) {
+	res, err := q.exec(ctx, "DELETE FROM versions WHERE id = ? AND state = 'draft'", id)
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	_, err = q.exec(ctx, "DELETE FROM packages WHERE id = ? AND NOT EXISTS (SELECT 1 FROM versions WHERE package_id = ?)", packageID, packageID)
+	return true, err
+}
+
 // PublishVersion moves a draft to published; false when it was not a draft.
 func (q Q) PublishVersion(ctx context.Context, id, by string, at time.Time) (bool, error) {
 	res, err := q.exec(ctx, "UPDATE versions SET state = 'published', published_by = ?, published_at = ?, updated_at = ? WHERE id = ? AND state = 'draft'",

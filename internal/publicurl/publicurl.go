@@ -63,24 +63,29 @@ func (res Resolver) Base(r *http.Request) string {
 		scheme = "https"
 	}
 	host, prefix := r.Host, ""
+	if !hostPattern.MatchString(host) {
+		host = "localhost" // a Host header no link should carry
+	}
 	if res.trusted(r) {
-		if p := first(r.Header.Get("X-Forwarded-Proto")); p == "http" || p == "https" {
+		if p := last(r.Header.Get("X-Forwarded-Proto")); p == "http" || p == "https" {
 			scheme = p
 		}
-		if h := first(r.Header.Get("X-Forwarded-Host")); hostPattern.MatchString(h) {
+		if h := last(r.Header.Get("X-Forwarded-Host")); hostPattern.MatchString(h) {
 			host = h
 		}
-		if p := strings.TrimSuffix(first(r.Header.Get("X-Forwarded-Prefix")), "/"); prefixPattern.MatchString(p) && !strings.Contains(p, "/..") && !strings.Contains(p, "/./") {
+		if p := strings.TrimSuffix(last(r.Header.Get("X-Forwarded-Prefix")), "/"); prefixPattern.MatchString(p) && !strings.Contains(p, "/..") && !strings.Contains(p, "/./") {
 			prefix = p
 		}
 	}
 	return scheme + "://" + host + prefix
 }
 
-// first is the first value of a comma-separated header (the one the
-// outermost proxy set).
-func first(v string) string {
-	v, _, _ = strings.Cut(v, ",")
+// last is the last value of a comma-separated header: the one the trusted
+// proxy nearest the node added. Earlier values may come from the client.
+func last(v string) string {
+	if i := strings.LastIndexByte(v, ','); i >= 0 {
+		v = v[i+1:]
+	}
 	return strings.TrimSpace(v)
 }
 

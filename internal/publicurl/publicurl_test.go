@@ -18,6 +18,7 @@ func TestBase(t *testing.T) {
 		want    string
 	}{
 		{"own host", Resolver{}, "192.0.2.1:5000", nil, "http://example.test"},
+		{"own host, hostile", Resolver{}, "192.0.2.1:5000", map[string]string{"Host": "x\"y"}, "http://localhost"},
 		{"configured wins", Resolver{Configured: "https://repo.example.com/", Trusted: trusted}, "10.1.2.3:1",
 			map[string]string{"X-Forwarded-Host": "evil.test"}, "https://repo.example.com"},
 		{"untrusted headers ignored", Resolver{Trusted: trusted}, "192.0.2.1:5000",
@@ -26,8 +27,8 @@ func TestBase(t *testing.T) {
 			map[string]string{"X-Forwarded-Host": "evil.test"}, "http://example.test"},
 		{"trusted proxy", Resolver{Trusted: trusted}, "10.1.2.3:1",
 			map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "repo.example.com:8443", "X-Forwarded-Prefix": "/artifacts/"}, "https://repo.example.com:8443/artifacts"},
-		{"first of a chain", Resolver{Trusted: trusted}, "127.0.0.1:1",
-			map[string]string{"X-Forwarded-Proto": "https, http", "X-Forwarded-Host": "a.example.com, b.internal"}, "https://a.example.com"},
+		{"last of a chain: what the nearest proxy added", Resolver{Trusted: trusted}, "127.0.0.1:1",
+			map[string]string{"X-Forwarded-Proto": "http, https", "X-Forwarded-Host": "client-chosen.example, repo.example.com"}, "https://repo.example.com"},
 		{"hostile values dropped", Resolver{Trusted: trusted}, "10.0.0.1:1",
 			map[string]string{"X-Forwarded-Proto": "javascript", "X-Forwarded-Host": "a.example.com/evil?x", "X-Forwarded-Prefix": "/../etc"}, "http://example.test"},
 		{"prefix with spaces dropped", Resolver{Trusted: trusted}, "10.0.0.1:1",
@@ -39,6 +40,10 @@ func TestBase(t *testing.T) {
 			r := httptest.NewRequest("GET", "http://example.test/r/x", nil)
 			r.RemoteAddr = tc.remote
 			for k, v := range tc.headers {
+				if k == "Host" {
+					r.Host = v
+					continue
+				}
 				r.Header.Set(k, v)
 			}
 			if got := tc.res.Base(r); got != tc.want {

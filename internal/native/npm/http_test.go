@@ -179,3 +179,42 @@ func TestLegacyLogin(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedPublishCanBeRetried: a publish refused after drafting (a
+// policy, a second tarball) leaves no draft, so the retry publishes; a bad
+// dist-tag is refused before anything is stored; a held version does not
+// take the package's tags.
+func TestRefusedPublishCanBeRetried(t *testing.T) {
+	env := startNPM(t)
+	sum := sha1Hex([]byte(tgz))
+	env.Must(t, 201, "POST", "/v1/repos/npm-local/policies", env.AdminToken, map[string]any{
+		"name": "no-pkg", "expression": "version.name != 'pkg'", "action": "deny", "message": "not today",
+	})
+	if r := env.Do(t, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz), sum)); r.Status != 403 || !strings.Contains(string(r.Body), "policy_denied") {
+		t.Fatalf("denied publish: %d %s", r.Status, r.Body)
+	}
+	env.Must(t, 204, "DELETE", "/v1/repos/npm-local/policies/no-pkg", env.AdminToken, nil)
+	env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz), sum))
+
+	twice := strings.Replace(string(publishBody("two", "1.0.0", []byte(tgz), sum)), `}}}`, `},"two-1.0.1.tgz":{"data":"eA==","length":1}}}`, 1)
+	if r := env.Do(t, "PUT", "/r/npm-local/two", env.AdminToken, json.RawMessage(twice)); r.Status != 400 {
+		t.Fatalf("two tarballs: %d %s", r.Status, r.Body)
+	}
+	env.Must(t, 404, "GET", "/v1/repos/npm-local/packages/two/versions", env.AdminToken, nil)
+
+	badTag := strings.Replace(string(publishBody("tagged", "1.0.0", []byte(tgz), sum)), `"latest"`, `"bad tag"`, 1)
+	if r := env.Do(t, "PUT", "/r/npm-local/tagged", env.AdminToken, json.RawMessage(badTag)); r.Status != 400 {
+		t.Fatalf("bad dist-tag: %d %s", r.Status, r.Body)
+	}
+	env.Must(t, 404, "GET", "/v1/repos/npm-local/packages/tagged/versions", env.AdminToken, nil)
+
+	env.Must(t, 201, "POST", "/v1/repos/npm-local/policies", env.AdminToken, map[string]any{
+		"name": "hold", "expression": "false", "action": "quarantine", "message": "held",
+	})
+	env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "2.0.0", []byte(tgz+"2"), sha1Hex([]byte(tgz+"2"))))
+	var tags map[string]string
+	env.Must(t, 200, "GET", "/r/npm-local/-/package/pkg/dist-tags", env.AdminToken, nil).JSON(t, &tags)
+	if tags["latest"] != "1.0.0" {
+		t.Fatalf("a held version took latest: %v", tags)
+	}
+}

@@ -76,6 +76,9 @@ func (h *Handler) Serve(w http.ResponseWriter, req *native.Request) error {
 		}
 		return h.tarball(w, req, name, file)
 	}
+	if m == http.MethodGet || m == http.MethodHead {
+		return fault.Coded(fault.KindNotFound, "npm_endpoint_not_served", "/%s is not served by this registry", req.Path)
+	}
 	return fault.Coded(fault.KindMethodNotAllowed, "method_not_allowed", "%s is not allowed on /%s", m, req.Path)
 }
 

@@ -1,6 +1,7 @@
 package npm
 
 import (
+	"context"
 	"crypto/sha1"
 	"crypto/sha512"
 	"encoding/base64"
@@ -13,11 +14,13 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/format"
 	npmformat "github.com/artifortress/artifortress/internal/format/npm"
+	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/native"
 )
 
@@ -31,13 +34,26 @@ func fmtCoords(scope, name, version string) format.Coordinates {
 // or dist.shasum, and the version goes through the catalog like any other:
 // a draft, its file and package.json, then a publish (policies, quarantine,
 // audit, version.published). The body's dist-tags then point at it.
-func (h *Handler) publish(w http.ResponseWriter, req *native.Request, name string) error {
+func (h *Handler) publish(w http.ResponseWriter, req *native.Request, name string) (err error) {
 	if req.Caller == nil {
 		return fault.Unauthorized("npm publish needs a token: npm login, or _authToken in .npmrc")
+	}
+	// Before reading a byte of the body: a reader cannot make the node
+	// parse (and hold) a publish document.
+	if !req.Caller.Can(req.Repo.Key, auth.RoleWrite) {
+		return fault.Forbidden("this needs the write role on repository %q", req.Repo.Key)
 	}
 	ctx := req.Context()
 	var draft catalog.Version
 	var version string
+	created := false
+	defer func() {
+		// A publish that fails after drafting leaves nothing behind: the
+		// draft it created goes (a retry would otherwise meet it).
+		if err != nil && created {
+			_ = h.catalog.DiscardDraft(context.WithoutCancel(ctx), req.Caller, req.Repo.Key, draft.Row.ID)
+		}
+	}()
 	body, err := parsePublish(req.Body, func(body *publishBody, file string, length int64, data io.Reader) error {
 		if body.Attachments > 1 {
 			return fault.BadRequest("_attachments", "one tarball per publish")
@@ -47,8 +63,17 @@ func (h *Handler) publish(w http.ResponseWriter, req *native.Request, name strin
 			return err
 		}
 		version = v
-		if _, err := h.catalog.Get(ctx, req.Caller, req.Repo.Key, name, v); err == nil || fault.As(err) != nil && fault.As(err).Code == "quarantined" {
+		for tag := range body.DistTags {
+			if !catalog.ValidTag(tag) {
+				return fault.BadRequest("dist-tags", "invalid tag %q", tag)
+			}
+		}
+		existing, err := h.catalog.Get(ctx, req.Caller, req.Repo.Key, name, v)
+		switch fe := fault.As(err); {
+		case err == nil && existing.Row.State != meta.VersionDraft, fe != nil && fe.Code == "quarantined":
 			return fault.Coded(fault.KindForbidden, "version_exists", "%s@%s is already published; published versions never change (publish a new version)", name, v)
+		case err != nil && (fe == nil || fe.Kind != fault.KindNotFound):
+			return err
 		}
 		// Everything that can be checked before the bytes is: a refused
 		// publish stores nothing, a corrupt tarball leaves no draft.
@@ -75,9 +100,11 @@ func (h *Handler) publish(w http.ResponseWriter, req *native.Request, name strin
 		if err != nil {
 			return err
 		}
-		if draft, _, err = h.catalog.CreateDraft(ctx, req.Caller, req.Repo.Key, catalog.DraftRequest{Name: name, Version: v}); err != nil {
+		var isNew bool
+		if draft, isNew, err = h.catalog.CreateDraft(ctx, req.Caller, req.Repo.Key, catalog.DraftRequest{Name: name, Version: v}); err != nil {
 			return err
 		}
+		created = isNew
 		if _, err := h.catalog.AddEntries(ctx, req.Caller, req.Repo.Key, draft.Row.ID, []catalog.EntryRequest{
 			{Path: tarballName(name, v), Digest: b.Digest, MediaType: "application/gzip"},
 		}); err != nil && !h.sameEntry(req, draft.Row.ID, tarballName(name, v), b.Digest, err) {
@@ -99,6 +126,14 @@ func (h *Handler) publish(w http.ResponseWriter, req *native.Request, name strin
 	if err != nil {
 		return err
 	}
+	created = false // published: it stays
+	if q := res.Quarantine; q != nil {
+		// Tags are not moved onto a held version: installs would lose
+		// the tag to a version they cannot see.
+		w.Header().Set("npm-notice", notice(fmt.Sprintf("%s@%s is held in quarantine (%s): %s", name, version, q.ID, q.Reason)))
+		writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": name, "version": version, "quarantine": q.ID})
+		return nil
+	}
 	for tag, v := range body.DistTags {
 		if v != version {
 			continue
@@ -107,11 +142,23 @@ func (h *Handler) publish(w http.ResponseWriter, req *native.Request, name strin
 			return err
 		}
 	}
-	if q := res.Quarantine; q != nil {
-		w.Header().Set("npm-notice", fmt.Sprintf("%s@%s is held in quarantine (%s): %s", name, version, q.ID, q.Reason))
-	}
 	writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": name, "version": version})
 	return nil
+}
+
+// maxNotice bounds the npm-notice header (npm prints it; Node refuses
+// headers past 16 KiB in all).
+const maxNotice = 512
+
+// notice makes s a safe, short header value: printable ASCII only.
+func notice(s string) string {
+	out := make([]byte, 0, min(len(s), maxNotice))
+	for i := 0; i < len(s) && len(out) < maxNotice; i++ {
+		if c := s[i]; c >= 0x20 && c < 0x7f {
+			out = append(out, c)
+		}
+	}
+	return string(out)
 }
 
 // checkPublish validates the body around an attachment: exactly one

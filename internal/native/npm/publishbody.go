@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -30,6 +31,10 @@ type publishBody struct {
 const (
 	maxMetadataBytes = 16 << 20 // all values but attachment data
 	maxDepth         = 64
+	// valueCost is charged for every value and key on top of its bytes:
+	// what decoding one costs in memory (maps, interfaces, slices), so
+	// that many tiny values cannot outgrow the budget.
+	valueCost = 64
 )
 
 // errBody is the class of a malformed publish body.
@@ -284,6 +289,9 @@ func (p *parser) nextKey(first *bool) (string, bool, error) {
 	if c != '"' {
 		return "", false, bodyErr("want a key, found %q", c)
 	}
+	if err := p.spend(valueCost); err != nil {
+		return "", false, err
+	}
 	key, err := p.str()
 	if err != nil {
 		return "", false, err
@@ -299,6 +307,9 @@ func (p *parser) nextKey(first *bool) (string, bool, error) {
 func (p *parser) value(depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, bodyErr("nested deeper than %d", maxDepth)
+	}
+	if err := p.spend(valueCost); err != nil {
+		return nil, err
 	}
 	c, err := p.skip()
 	if err != nil {
@@ -430,85 +441,134 @@ func (p *parser) str() (string, error) {
 }
 
 // stringReader streams the contents of a JSON string whose opening quote
-// was read, decoding escapes, until its closing quote (then io.EOF).
+// was read, decoding escapes, until its closing quote (then io.EOF). Runs
+// without escapes are copied from the read buffer in bulk; an escape whose
+// decoded bytes do not fit the caller's buffer is carried to the next Read,
+// so a Read never returns (0, nil) (a base64 decoder asking for 1 byte
+// would spin on that).
 type stringReader struct {
-	p    *parser
-	done bool
+	p     *parser
+	done  bool
+	carry []byte
 }
 
 func (s *stringReader) Read(b []byte) (int, error) {
-	if s.done {
-		return 0, io.EOF
+	if len(b) == 0 {
+		return 0, nil
 	}
-	n := 0
-	for n < len(b) {
-		if n > 0 && s.p.r.Buffered() == 0 {
-			return n, nil // do not block for more while holding bytes
+	n := copy(b, s.carry)
+	s.carry = s.carry[n:]
+	for n < len(b) && !s.done {
+		if s.p.r.Buffered() == 0 {
+			if n > 0 {
+				return n, nil // do not block for more while holding bytes
+			}
+			if _, err := s.p.r.Peek(1); err != nil {
+				if err == io.EOF {
+					return 0, bodyErr("unexpected end of body")
+				}
+				return 0, err
+			}
 		}
-		c, err := s.p.byte()
-		if err != nil {
-			return n, err
+		avail, _ := s.p.r.Peek(s.p.r.Buffered())
+		i := special(avail)
+		m := copy(b[n:], avail[:i])
+		_, _ = s.p.r.Discard(m)
+		n += m
+		if m < i || i == len(avail) {
+			continue // b is full, or the buffer is used up: refill
 		}
+		c := avail[i]
+		_, _ = s.p.r.Discard(1)
 		switch {
 		case c == '"':
 			s.done = true
-			if n == 0 {
-				return 0, io.EOF
-			}
-			return n, nil
 		case c < 0x20:
 			return n, bodyErr("control character in a string")
-		case c != '\\':
-			b[n] = c
-			n++
-			continue
-		}
-		// An escape needs room for up to 4 bytes of UTF-8.
-		if len(b)-n < utf8.UTFMax {
-			if err := s.p.r.UnreadByte(); err != nil {
-				return n, err
-			}
-			return n, nil
-		}
-		e, err := s.p.byte()
-		if err != nil {
-			return n, err
-		}
-		switch e {
-		case '"', '\\', '/':
-			b[n] = e
-		case 'b':
-			b[n] = '\b'
-		case 'f':
-			b[n] = '\f'
-		case 'n':
-			b[n] = '\n'
-		case 'r':
-			b[n] = '\r'
-		case 't':
-			b[n] = '\t'
-		case 'u':
-			r, err := s.hex4()
+		default:
+			dec, err := s.escape()
 			if err != nil {
 				return n, err
 			}
-			n += utf8.EncodeRune(b[n:], r)
-			continue
-		default:
-			return n, bodyErr("invalid escape \\%c", e)
+			k := copy(b[n:], dec)
+			n += k
+			s.carry = append(s.carry[:0], dec[k:]...)
 		}
-		n++
+	}
+	if n == 0 && s.done {
+		return 0, io.EOF
 	}
 	return n, nil
 }
 
+// special is the index of the first byte of b that ends a run of plain
+// string bytes (a quote, a backslash, a control character), or len(b).
+func special(b []byte) int {
+	for i, c := range b {
+		if c == '"' || c == '\\' || c < 0x20 {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// escape decodes the escape after a backslash.
+func (s *stringReader) escape() ([]byte, error) {
+	e, err := s.p.byte()
+	if err != nil {
+		return nil, err
+	}
+	switch e {
+	case '"', '\\', '/':
+		return []byte{e}, nil
+	case 'b':
+		return []byte{'\b'}, nil
+	case 'f':
+		return []byte{'\f'}, nil
+	case 'n':
+		return []byte{'\n'}, nil
+	case 'r':
+		return []byte{'\r'}, nil
+	case 't':
+		return []byte{'\t'}, nil
+	case 'u':
+		r, err := s.hex4()
+		if err != nil {
+			return nil, err
+		}
+		if utf16.IsSurrogate(r) {
+			// A high surrogate followed by \uDC00–\uDFFF is one rune.
+			if next, err := s.p.r.Peek(6); err == nil && next[0] == '\\' && next[1] == 'u' {
+				if lo, ok := parseHex4(next[2:6]); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+					_, _ = s.p.r.Discard(6)
+					r = utf16.DecodeRune(r, lo)
+				}
+			}
+		}
+		return utf8.AppendRune(nil, r), nil
+	}
+	return nil, bodyErr("invalid escape \\%c", e)
+}
+
 func (s *stringReader) hex4() (rune, error) {
-	var r rune
-	for range 4 {
+	var h [4]byte
+	for i := range h {
 		c, err := s.p.byte()
 		if err != nil {
 			return 0, err
 		}
+		h[i] = c
+	}
+	r, ok := parseHex4(h[:])
+	if !ok {
+		return 0, bodyErr("invalid \\u escape")
+	}
+	return r, nil
+}
+
+func parseHex4(h []byte) (rune, bool) {
+	var r rune
+	for _, c := range h {
 		switch {
 		case c >= '0' && c <= '9':
 			r = r<<4 | rune(c-'0')
@@ -517,10 +577,10 @@ func (s *stringReader) hex4() (rune, error) {
 		case c >= 'A' && c <= 'F':
 			r = r<<4 | rune(c-'A'+10)
 		default:
-			return 0, bodyErr("invalid \\u escape")
+			return 0, false
 		}
 	}
-	return r, nil
+	return r, true
 }
 
 // drain reads the string to its end.
@@ -529,5 +589,19 @@ func (s *stringReader) drain() error {
 	return err
 }
 
-// base64Decoder decodes the standard base64 of an attachment's data.
-func base64Decoder(r io.Reader) io.Reader { return base64.NewDecoder(base64.StdEncoding, r) }
+// base64Decoder decodes the standard base64 of an attachment's data;
+// invalid base64 is a malformed body.
+func base64Decoder(r io.Reader) io.Reader {
+	return &base64Reader{r: base64.NewDecoder(base64.StdEncoding, r)}
+}
+
+type base64Reader struct{ r io.Reader }
+
+func (b *base64Reader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	var corrupt base64.CorruptInputError
+	if errors.As(err, &corrupt) {
+		return n, bodyErr("attachment data is not base64: %v", err)
+	}
+	return n, err
+}

@@ -98,9 +98,60 @@ func FuzzParsePublish(f *testing.F) {
 	f.Add(`{"versions":{"1.0.0":{}},"_attachments":{"x":{"data":"\u0041\u0041==","length":1}}}`)
 	f.Add(`{"a":[1,2,{"b":"\ud83d\ude00"}],"versions":{},"_attachments":{}}`)
 	f.Fuzz(func(t *testing.T, doc string) {
-		_, _ = parsePublish(strings.NewReader(doc), func(_ *publishBody, _ string, _ int64, r io.Reader) error {
-			_, err := io.Copy(io.Discard, r)
+		// One byte at a time in and out: the hardest case for the stream.
+		_, _ = parsePublish(iotestOneByte(strings.NewReader(doc)), func(_ *publishBody, _ string, _ int64, r io.Reader) error {
+			_, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{r}, make([]byte, 1))
 			return err
 		})
 	})
+}
+
+// TestParsePublishEscapedBase64: encoders that escape "/" as "\/" (PHP,
+// some Java) produce base64 full of escapes; the stream must decode them
+// whatever the reader's buffer sizes (a base64 decoder asks for as little
+// as one byte).
+func TestParsePublishEscapedBase64(t *testing.T) {
+	data := make([]byte, 3<<20)
+	for i := range data {
+		data[i] = byte(i*7 + i/251) // plenty of '/' in the base64
+	}
+	enc := strings.ReplaceAll(base64.StdEncoding.EncodeToString(data), "/", `\/`)
+	doc := `{"versions":{"1.0.0":{}},"_attachments":{"a.tgz":{"data":"` + enc + `"}}}`
+	for _, chunk := range []int{1, 3, 4096, 256 << 10} {
+		var got bytes.Buffer
+		_, err := parsePublish(strings.NewReader(doc), func(_ *publishBody, _ string, _ int64, r io.Reader) error {
+			buf := make([]byte, chunk)
+			_, err := io.CopyBuffer(&got, struct{ io.Reader }{r}, buf)
+			return err
+		})
+		if err != nil || !bytes.Equal(got.Bytes(), data) {
+			t.Fatalf("chunk %d: %v, %d of %d bytes", chunk, err, got.Len(), len(data))
+		}
+	}
+}
+
+func TestParsePublishSurrogatesAndCorruptBase64(t *testing.T) {
+	body, err := parsePublish(strings.NewReader(`{"versions":{"1.0.0":{"description":"\ud83d\ude00 \u00e9 \ud800x"}}}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(body.Versions["1.0.0"]), "😀 é \ufffdx") {
+		t.Fatalf("surrogates: %s", body.Versions["1.0.0"])
+	}
+	_, err = parsePublish(strings.NewReader(`{"versions":{},"_attachments":{"a.tgz":{"data":"-_-_"}}}`), func(_ *publishBody, _ string, _ int64, r io.Reader) error {
+		_, err := io.Copy(io.Discard, r)
+		return err
+	})
+	if !errors.Is(err, errBody) {
+		t.Fatalf("corrupt base64: %v", err)
+	}
+}
+
+// TestParsePublishChargesEveryValue: many tiny values exhaust the
+// metadata budget long before they exhaust memory.
+func TestParsePublishChargesEveryValue(t *testing.T) {
+	doc := `{"readme":[` + strings.Repeat(`{"":null},`, maxMetadataBytes/valueCost) + `{}]}`
+	if _, err := parsePublish(strings.NewReader(doc), nil); !errors.Is(err, errBody) {
+		t.Fatalf("a flood of tiny values: %v", err)
+	}
 }

@@ -10,8 +10,13 @@ import (
 	"github.com/artifortress/artifortress/internal/search"
 )
 
-// maxSearchSize bounds one page of npm search.
-const maxSearchSize = 250
+// maxSearchSize bounds one page of npm search; maxSearchPages bounds the
+// index pages one request reads to collect it (the index has a row per
+// version, so a deep page of a broad query would otherwise read it all).
+const (
+	maxSearchSize  = 250
+	maxSearchPages = 20
+)
 
 // searchPackages answers GET /-/v1/search?text=&size=&from= (npm search)
 // from the search index: one object per package, its newest matching
@@ -41,7 +46,7 @@ func (h *Handler) searchPackages(w http.ResponseWriter, req *native.Request) err
 	var objects []map[string]any
 	seen := map[string]bool{}
 	cursor := ""
-	for len(objects) < from+size {
+	for pages := 0; len(objects) < from+size && pages < maxSearchPages; pages++ {
 		res, err := h.search.Search(req.Context(), req.Caller, search.Query{
 			Text: q.Get("text"), Repo: req.Repo.Key, Format: "npm", Limit: search.MaxLimit, Cursor: cursor,
 		})
