@@ -9,4 +9,8 @@
 //   - download: a plain http.ServeContent over the same *os.File (sendfile)
 //     on the same loopback, the fastest a Go file server serves;
 //   - HEAD: answered from metadata, reported as requests/s.
+//
+// `artifortress bench npm` measures an npm repository's packument and
+// tarball GETs beside a peer serving the same packages in the same run:
+// Verdaccio, started from the path scripts/bench-npm-peer.sh prints.
 package bench

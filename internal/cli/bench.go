@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"fmt"
 	"os"
+	"os/signal"
 	"runtime/pprof"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -63,6 +66,64 @@ func newBenchCommand() *cobra.Command {
 		}
 		return bench.Blobs(cmd.Context(), cfg, *workDir, opt, cmd.OutOrStdout())
 	}
-	cmd.AddCommand(blobs)
+	cmd.AddCommand(blobs, newBenchNPMCommand())
 	return cmd
+}
+
+func newBenchNPMCommand() *cobra.Command {
+	npm := &cobra.Command{
+		Use:   "npm",
+		Short: "Packument and tarball GETs of an npm repository, beside Verdaccio serving the same packages",
+		Long: "Starts a fresh node in a temporary directory, creates an npm repository and publishes\n" +
+			"--packages × --versions packages (small generated tarballs) through npm's publish endpoint;\n" +
+			"starts Verdaccio (--verdaccio, run with node; scripts/bench-npm-peer.sh installs it) with\n" +
+			"storage in the same directory and no uplinks, and publishes the same packages there. Then,\n" +
+			"for each concurrency, it measures requests/s and p50/p99 of full packument, abbreviated\n" +
+			"packument and tarball GETs of random packages for --duration against each, prints them in\n" +
+			"one table with the ratio, and says whether the metadata target (5× Verdaccio) is met.\n" +
+			"Artifortress GETs send the admin token; Verdaccio's are anonymous. Verdaccio is stopped\n" +
+			"at the end, on error and on interrupt.",
+		Example: "  artifortress bench npm --verdaccio \"$(scripts/bench-npm-peer.sh)\"\n" +
+			"  artifortress bench npm --no-peer --packages 20 --duration 1s",
+		Args: noArgs,
+	}
+	loader := config.NewLoader(npm.Flags())
+	opt := bench.DefaultNPMOptions()
+	npm.Flags().IntVar(&opt.Packages, "packages", opt.Packages, "packages published to each registry")
+	npm.Flags().IntVar(&opt.Versions, "versions", opt.Versions, "versions of each package")
+	npm.Flags().IntSliceVar(&opt.Concurrency, "concurrency", opt.Concurrency, "concurrency levels")
+	npm.Flags().DurationVar(&opt.Duration, "duration", opt.Duration, "how long each request kind is measured, per registry and concurrency")
+	npm.Flags().StringVar(&opt.Verdaccio, "verdaccio", "", "path of Verdaccio's bin/verdaccio (scripts/bench-npm-peer.sh prints it)")
+	noPeer := npm.Flags().Bool("no-peer", false, "measure Artifortress alone, without Verdaccio")
+	workDir := npm.Flags().String("work-dir", os.TempDir(), "directory for the node's and Verdaccio's data")
+	cpuProfile := npm.Flags().String("cpuprofile", "", "write a CPU profile of the run (node and client, not Verdaccio) to this file, for go tool pprof")
+	npm.RunE = func(cmd *cobra.Command, _ []string) error {
+		cfg, err := loader.Load(osEnviron())
+		if err != nil {
+			return usageError{err}
+		}
+		switch {
+		case *noPeer && opt.Verdaccio != "":
+			return usageError{fmt.Errorf("--verdaccio and --no-peer contradict each other")}
+		case !*noPeer && opt.Verdaccio == "":
+			return usageError{fmt.Errorf("give --verdaccio PATH (scripts/bench-npm-peer.sh installs Verdaccio and prints it) or --no-peer")}
+		case opt.Packages < 1 || opt.Versions < 1 || opt.Duration <= 0 || len(opt.Concurrency) == 0:
+			return usageError{fmt.Errorf("--packages, --versions, --duration and --concurrency must be positive")}
+		}
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
+		}
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return bench.NPM(ctx, cfg, *workDir, opt, cmd.OutOrStdout())
+	}
+	return npm
 }
