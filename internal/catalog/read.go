@@ -132,6 +132,17 @@ func (s *Service) Versions(ctx context.Context, caller *auth.Principal, repoKey,
 	return p, f.FullName(p.Namespace, p.Name), vs, nil
 }
 
+// PackageFiles returns the files of a package's versions with their
+// blobs' checksums, by version id, in one query (role read). Callers
+// filter by the versions they may see (Versions).
+func (s *Service) PackageFiles(ctx context.Context, caller *auth.Principal, repoKey, fullName string) (map[string][]meta.EntrySums, error) {
+	_, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleRead)
+	if err != nil {
+		return nil, err
+	}
+	return s.db.PackageEntries(ctx, p.ID)
+}
+
 // PackageList is one page of packages.
 type PackageList struct {
 	Packages   []meta.Package

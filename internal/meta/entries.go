@@ -2,6 +2,7 @@ package meta
 
 import (
 	"context"
+	"database/sql"
 )
 
 // Entry is one file of a version.
@@ -56,4 +57,35 @@ func (q Q) GetEntry(ctx context.Context, versionID, path string) (Entry, error) 
 		return Entry{}, notFound(err)
 	}
 	return e, nil
+}
+
+// EntrySums is a file with the lazy checksums of its blob ("" until
+// computed).
+type EntrySums struct {
+	Entry
+	SHA1, SHA512 string
+}
+
+// PackageEntries returns the files of every version of a package with their
+// blobs' checksums, by version id, in one query (package metadata such as
+// an npm packument lists them all).
+func (q Q) PackageEntries(ctx context.Context, packageID string) (map[string][]EntrySums, error) {
+	rows, err := q.query(ctx, `SELECT e.version_id, e.repo_key, e.path, e.digest, e.size, e.media_type, b.sha1, b.sha512
+		FROM entries e JOIN versions v ON v.id = e.version_id JOIN blobs b ON b.digest = e.digest
+		WHERE v.package_id = ? ORDER BY e.version_id, e.path`, packageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]EntrySums{}
+	for rows.Next() {
+		var e EntrySums
+		var sha1, sha512 sql.NullString
+		if err := rows.Scan(&e.VersionID, &e.Repo, &e.Path, &e.Digest, &e.Size, &e.MediaType, &sha1, &sha512); err != nil {
+			return nil, err
+		}
+		e.SHA1, e.SHA512 = sha1.String, sha512.String
+		out[e.VersionID] = append(out[e.VersionID], e)
+	}
+	return out, rows.Err()
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,10 @@ func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name str
 	if err != nil {
 		return err
 	}
+	files, err := h.catalog.PackageFiles(ctx, req.Caller, req.Repo.Key, full)
+	if err != nil {
+		return err
+	}
 	docs := map[string]any{}
 	times := map[string]string{}
 	var created, modified time.Time
@@ -51,9 +56,12 @@ func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name str
 		if v.State != meta.VersionPublished || v.Blocked() {
 			continue
 		}
-		doc, err := h.versionDoc(req, full, v, deprecated[v.Version], abbreviated)
+		doc, err := h.versionDoc(req, full, v, files[v.ID], deprecated[v.Version], abbreviated)
 		if err != nil {
 			return err
+		}
+		if doc == nil {
+			continue
 		}
 		docs[v.Version] = doc
 		if v.PublishedAt != nil {
@@ -99,7 +107,7 @@ func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name str
 
 // versionDoc is one version's entry in a packument: its package.json with
 // the registry's dist.
-func (h *Handler) versionDoc(req *native.Request, full string, v meta.Version, deprecated string, abbreviated bool) (map[string]any, error) {
+func (h *Handler) versionDoc(req *native.Request, full string, v meta.Version, files []meta.EntrySums, deprecated string, abbreviated bool) (map[string]any, error) {
 	var doc map[string]any
 	if err := json.Unmarshal(v.Manifest, &doc); err != nil {
 		return nil, err
@@ -108,13 +116,17 @@ func (h *Handler) versionDoc(req *native.Request, full string, v meta.Version, d
 	if deprecated != "" {
 		doc["deprecated"] = deprecated
 	}
-	f, err := h.catalog.File(req.Context(), req.Caller, req.Repo.Key, full, v.Version, tarballName(full, v.Version))
-	if err != nil {
-		return nil, err
+	i := slices.IndexFunc(files, func(e meta.EntrySums) bool { return e.Path == tarballName(full, v.Version) })
+	if i < 0 {
+		return nil, nil // published through /v1 without an npm tarball: not installable with npm
 	}
-	sums, err := h.checksums(req.Context(), blob.Digest(f.Entry.Digest))
-	if err != nil {
-		return nil, err
+	sums := blob.Checksums{SHA1: files[i].SHA1, SHA512: files[i].SHA512}
+	if sums.SHA1 == "" || sums.SHA512 == "" {
+		// The lazy checksummer has not reached this blob yet.
+		var err error
+		if sums, err = h.checksums(req.Context(), blob.Digest(files[i].Digest)); err != nil {
+			return nil, err
+		}
 	}
 	dist, _ := doc["dist"].(map[string]any)
 	if dist == nil {
