@@ -427,7 +427,8 @@ func NPM(ctx context.Context, cfg config.Config, workDir string, opt NPMOptions,
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(out, "\n%s\n", npmVerdict(rows))
+	fmt.Fprintf(out, "\n%s\n", npmBodySizes(rows))
+	fmt.Fprintf(out, "%s\n", npmVerdict(rows))
 	fmt.Fprintf(out, "CPU pressure at end: %s\n", cpuPressure())
 	return nil
 }
@@ -455,6 +456,25 @@ func (r npmRow) String() string {
 		peer = fmt.Sprintf("%.0f\t%s\t%s\t%.1f×", r.peer.opsPerSec(), ms(r.peer.percentile(.5)), ms(r.peer.percentile(.99)), r.ratio())
 	}
 	return fmt.Sprintf("%s\t%d\t%.0f\t%s\t%s\t%s\t", r.load, r.conc, r.ours.opsPerSec(), ms(r.ours.percentile(.5)), ms(r.ours.percentile(.99)), peer)
+}
+
+// npmBodySizes is the mean response body of each kind of request, here
+// and at the peer: the documents compared should be of a size.
+func npmBodySizes(rows []npmRow) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if seen[r.load] || r.ours.ops == 0 {
+			continue
+		}
+		seen[r.load] = true
+		part := fmt.Sprintf("%s %d B", r.load, r.ours.bytes/int64(r.ours.ops))
+		if r.hasPeer && r.peer.ops > 0 {
+			part += fmt.Sprintf(" (Verdaccio %d B)", r.peer.bytes/int64(r.peer.ops))
+		}
+		parts = append(parts, part)
+	}
+	return "Mean response body: " + strings.Join(parts, ", ") + "."
 }
 
 // npmVerdict says whether every packument row reaches the target ratio.

@@ -172,7 +172,7 @@ func TestVerdaccioConfig(t *testing.T) {
 // TestNPMVerdict: the metadata target is judged on the worst packument
 // row only; tarball rows and runs without a peer are not judged.
 func TestNPMVerdict(t *testing.T) {
-	cell := func(ops int) result { return result{ops: ops, wall: time.Second} }
+	cell := func(ops int) result { return result{ops: ops, bytes: int64(ops) * 10, wall: time.Second} }
 	rows := []npmRow{
 		{load: "packument (full)", metadata: true, conc: 1, ours: cell(600), peer: cell(100), hasPeer: true},
 		{load: "packument (abbreviated)", metadata: true, conc: 16, ours: cell(900), peer: cell(200), hasPeer: true},
@@ -184,6 +184,9 @@ func TestNPMVerdict(t *testing.T) {
 	rows[1].ours = cell(1000)
 	if v := npmVerdict(rows); !strings.Contains(v, "MET") || !strings.Contains(v, "5.0×") {
 		t.Fatalf("verdict %q", v)
+	}
+	if b := npmBodySizes(rows); b != "Mean response body: packument (full) 10 B (Verdaccio 10 B), packument (abbreviated) 10 B (Verdaccio 10 B), tarball 10 B (Verdaccio 10 B)." {
+		t.Fatalf("body sizes %q", b)
 	}
 	for i := range rows {
 		rows[i].hasPeer = false
@@ -208,7 +211,7 @@ func TestNPMBenchNoPeer(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	s := out.String()
-	for _, want := range []string{"5 packages × 2 versions", "publish to artifortress: 10 versions", "packument (full)", "packument (abbreviated)", "tarball", "not judged", "CPU pressure at end"} {
+	for _, want := range []string{"5 packages × 2 versions", "publish to artifortress: 10 versions", "packument (full)", "packument (abbreviated)", "tarball", "Mean response body: packument (full)", "not judged", "CPU pressure at end"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
