@@ -14,30 +14,6 @@ import (
 // maxDeprecation bounds a deprecation notice.
 const maxDeprecation = 1024
 
-// Deprecations returns the deprecation notices of a package's versions the
-// caller can see, by version (role read).
-func (s *Service) Deprecations(ctx context.Context, caller *auth.Principal, repoKey, fullName string) (map[string]string, error) {
-	_, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleRead)
-	if err != nil {
-		return nil, err
-	}
-	byID, err := s.db.Deprecations(ctx, p.ID)
-	if err != nil || len(byID) == 0 {
-		return map[string]string{}, err
-	}
-	vs, err := s.db.ListVersions(ctx, p.ID, visibleStates(caller, repoKey)...)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for _, v := range vs {
-		if msg, ok := byID[v.ID]; ok {
-			out[v.Version] = msg
-		}
-	}
-	return out, nil
-}
-
 // Deprecate sets (or, with "", clears) the deprecation notices of
 // published versions of a package, by version, in one transaction with
 // one audit record per change (role write). The versions themselves do not

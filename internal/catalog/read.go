@@ -120,27 +120,21 @@ func (s *Service) Versions(ctx context.Context, caller *auth.Principal, repoKey,
 		return meta.Package{}, "", nil, err
 	}
 	vs = slices.DeleteFunc(vs, meta.Version.Blocked) // hidden, not 423: a list shows what may be installed
-	slices.SortStableFunc(vs, func(a, b meta.Version) int {
-		if c := f.CompareVersions(a.Version, b.Version); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Version, b.Version)
-	})
+	sortVersions(f, vs)
 	if vs == nil {
 		vs = []meta.Version{}
 	}
 	return p, f.FullName(p.Namespace, p.Name), vs, nil
 }
 
-// PackageFiles returns the files of a package's versions with their
-// blobs' checksums, by version id, in one query (role read). Callers
-// filter by the versions they may see (Versions).
-func (s *Service) PackageFiles(ctx context.Context, caller *auth.Principal, repoKey, fullName string) (map[string][]meta.EntrySums, error) {
-	_, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleRead)
-	if err != nil {
-		return nil, err
-	}
-	return s.db.PackageEntries(ctx, p.ID)
+// sortVersions orders versions by the format's rules, oldest first.
+func sortVersions(f format.Format, vs []meta.Version) {
+	slices.SortStableFunc(vs, func(a, b meta.Version) int {
+		if c := f.CompareVersions(a.Version, b.Version); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Version, b.Version)
+	})
 }
 
 // PackageList is one page of packages.

@@ -33,30 +33,20 @@ var abbreviatedFields = []string{
 // that point at visible versions, and publish times.
 func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name string) error {
 	ctx := req.Context()
-	_, full, versions, err := h.catalog.Versions(ctx, req.Caller, req.Repo.Key, name)
+	pd, err := h.catalog.PackageDoc(ctx, req.Caller, req.Repo.Key, name)
 	if err != nil {
 		if fe := fault.As(err); fe != nil && fe.Code == "package_not_found" {
 			return fault.Coded(fault.KindNotFound, "package_not_found", "package %q not found", name)
 		}
 		return err
 	}
+	full := pd.FullName
 	abbreviated := strings.Contains(req.Header.Get("Accept"), abbreviatedType)
-	deprecated, err := h.catalog.Deprecations(ctx, req.Caller, req.Repo.Key, full)
-	if err != nil {
-		return err
-	}
-	files, err := h.catalog.PackageFiles(ctx, req.Caller, req.Repo.Key, full)
-	if err != nil {
-		return err
-	}
 	docs := map[string]any{}
 	times := map[string]string{}
 	var created, modified time.Time
-	for _, v := range versions {
-		if v.State != meta.VersionPublished || v.Blocked() {
-			continue
-		}
-		doc, err := h.versionDoc(req, full, v, files[v.ID], deprecated[v.Version], abbreviated)
+	for _, v := range pd.Versions {
+		doc, err := h.versionDoc(req, full, v, pd.Files[v.ID], pd.Deprecated[v.ID], abbreviated)
 		if err != nil {
 			return err
 		}
@@ -78,12 +68,8 @@ func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name str
 	if len(docs) == 0 {
 		return fault.Coded(fault.KindNotFound, "package_not_found", "package %q has no published version here", name)
 	}
-	tags, err := h.catalog.Tags(ctx, req.Caller, req.Repo.Key, full)
-	if err != nil {
-		return err
-	}
 	distTags := map[string]string{}
-	for _, t := range tags {
+	for _, t := range pd.Tags {
 		if _, visible := docs[t.Version]; visible {
 			distTags[t.Name] = t.Version
 		}
