@@ -7,8 +7,8 @@
 #                                        # e.g. scripts/test.sh -run Foo ./internal/meta/...
 #                                        # (vet is limited to the package paths given; no fuzz pass)
 #
-# Needs only Go. Missing dependencies (PostgreSQL, a C compiler for -race) are
-# installed from Debian packages, versitygw (S3) with go install. Outside CI a
+# Needs only Go. Missing dependencies (PostgreSQL, a C compiler for -race, the
+# npm client) are installed from Debian packages, versitygw (S3) with go install. Outside CI a
 # dependency that cannot be installed is a warning and the suites needing it
 # skip; with CI=true it is a fatal error.
 #
@@ -315,10 +315,18 @@ fi
 #      `missing_dep NAME HINT` (fatal in CI, warning + skipped tests otherwise).
 # Pin versions so CI is reproducible.
 #
-# versitygw (S3) below is a complete example. Another (not yet enabled):
-#   section "npm client"
-#   command -v npm >/dev/null || apt_install npm || missing_dep npm "Install Node.js/npm."
+# versitygw (S3) below is a complete example; the npm client is the simplest.
 # ---------------------------------------------------------------------------
+
+# --- npm (the real client of internal/native/npm's TestNPMClient) -----------
+section "npm client"
+if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
+	info "npm $(npm --version 2>/dev/null) with node $(node --version 2>/dev/null)"
+elif apt_install nodejs npm && command -v npm >/dev/null 2>&1; then
+	info "installed npm $(npm --version 2>/dev/null) from Debian packages"
+else
+	missing_dep "npm" "Install Node.js and npm (Debian: apt-get install nodejs npm)."
+fi
 
 # --- versitygw (S3) --------------------------------------------------------
 # A throw-away S3 server for internal/blob/s3store and everything built on it
