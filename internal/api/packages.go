@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/artifortress/artifortress/internal/auth"
@@ -228,13 +227,9 @@ type packageJSON struct {
 
 func (a *API) listPackages(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	q := r.URL.Query()
-	limit := 100
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fault.BadRequest("limit", "want a whole number from 1 to 1000")
-		}
-		limit = n
+	limit, err := queryLimit(q, 100, 1000)
+	if err != nil {
+		return err
 	}
 	list, err := a.catalog.Packages(r.Context(), p, r.PathValue("key"), catalog.ListOptions{
 		Namespace: q.Get("namespace"), Query: q.Get("q"), Limit: limit, Cursor: q.Get("cursor"),

@@ -161,7 +161,7 @@ func Blobs(ctx context.Context, cfg config.Config, workDir string, opt Options, 
 		return err
 	}
 	defer n.close()
-	if err := createRepo(ctx, n); err != nil {
+	if err := createRepo(ctx, n, "bench", "generic"); err != nil {
 		return err
 	}
 
@@ -234,8 +234,9 @@ func dialectOf(cfg config.Config) string {
 	return "sqlite"
 }
 
-func createRepo(ctx context.Context, n *node) error {
-	body := `{"key":"bench","type":"local","format":"generic"}`
+// createRepo creates a local repository of format on the node.
+func createRepo(ctx context.Context, n *node, key, format string) error {
+	body := `{"key":"` + key + `","type":"local","format":"` + format + `"}`
 	resp, err := n.do(ctx, "POST", "/v1/repos", strings.NewReader(body), int64(len(body)))
 	if err != nil {
 		return err

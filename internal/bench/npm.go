@@ -363,7 +363,7 @@ func NPM(ctx context.Context, cfg config.Config, workDir string, opt NPMOptions,
 		return err
 	}
 	defer n.close()
-	if err := createNPMRepo(ctx, n); err != nil {
+	if err := createRepo(ctx, n, npmRepo, "npm"); err != nil {
 		return err
 	}
 	ours := &npmRegistry{
@@ -498,20 +498,6 @@ func npmVerdict(rows []npmRow) string {
 	}
 	return fmt.Sprintf("Metadata target (packument requests/s ≥ %.0f× Verdaccio's, every form and concurrency): %s; lowest ratio %.1f× (%s, concurrency %d).",
 		npmMetadataTarget, verdict, worst.ratio(), worst.load, worst.conc)
-}
-
-func createNPMRepo(ctx context.Context, n *node) error {
-	body := `{"key":"` + npmRepo + `","type":"local","format":"npm"}`
-	resp, err := n.do(ctx, "POST", "/v1/repos", strings.NewReader(body), int64(len(body)))
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 201 {
-		b, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("create repository: %d %s", resp.StatusCode, b)
-	}
-	return nil
 }
 
 // cpuPressure is the "some" line of /proc/pressure/cpu: the share of time

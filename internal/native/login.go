@@ -50,17 +50,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeLoginJSON(w, map[string]any{"ok": true, "id": "org.couchdb.user:" + p.Subject, "token": issued.Token})
+	WriteJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": "org.couchdb.user:" + p.Subject, "token": issued.Token})
 	return nil
 }
 
 // isLoginPath reports the couch login path.
 func isLoginPath(path string) bool {
 	return strings.HasPrefix(path, "-/user/org.couchdb.user:")
-}
-
-func writeLoginJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusCreated)
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -8,6 +8,7 @@ package native
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -137,6 +138,19 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, h Handler, err err
 		}
 	}
 	h.WriteError(w, status, fe)
+}
+
+// WriteJSON writes v as a JSON answer with status, unescaped (URLs in
+// metadata stay readable), as application/json unless the handler set
+// another Content-Type.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
 }
 
 // plain writes errors before a format is known, as text a person can read.

@@ -44,7 +44,7 @@ func (h *Handler) distTags(w http.ResponseWriter, req *native.Request, segs []st
 				out[t.Name] = t.Version
 			}
 		}
-		writeJSON(w, http.StatusOK, out)
+		native.WriteJSON(w, http.StatusOK, out)
 		return nil
 	}
 	tag, err := url.PathUnescape(rest[1])
@@ -71,6 +71,6 @@ func (h *Handler) distTags(w http.ResponseWriter, req *native.Request, segs []st
 	default:
 		return fault.Coded(fault.KindMethodNotAllowed, "method_not_allowed", "%s is not allowed on a dist-tag", req.Method)
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"ok": true})
+	native.WriteJSON(w, http.StatusCreated, map[string]any{"ok": true})
 	return nil
 }

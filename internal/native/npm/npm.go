@@ -6,7 +6,6 @@ package npm
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -42,13 +41,13 @@ func (h *Handler) Serve(w http.ResponseWriter, req *native.Request) error {
 	m := req.Method
 	switch {
 	case req.Path == "-/ping" && (m == http.MethodGet || m == http.MethodHead):
-		writeJSON(w, http.StatusOK, map[string]any{})
+		native.WriteJSON(w, http.StatusOK, map[string]any{})
 		return nil
 	case req.Path == "-/whoami" && m == http.MethodGet:
 		if req.Caller == nil {
 			return fault.Unauthorized("npm whoami needs a token: npm login, or _authToken in .npmrc")
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"username": req.Caller.Name()})
+		native.WriteJSON(w, http.StatusOK, map[string]any{"username": req.Caller.Name()})
 		return nil
 	case req.Path == "-/v1/search" && m == http.MethodGet:
 		return h.searchPackages(w, req)
@@ -127,13 +126,5 @@ func (h *Handler) WriteError(w http.ResponseWriter, status int, fe *fault.Error)
 	if len(fe.Details) > 0 {
 		body["details"] = fe.Details
 	}
-	writeJSON(w, status, body)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	native.WriteJSON(w, status, body)
 }

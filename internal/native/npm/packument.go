@@ -87,7 +87,7 @@ func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name str
 		w.WriteHeader(http.StatusOK)
 		return nil
 	}
-	writeJSONTyped(w, out)
+	native.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -142,14 +142,4 @@ func integrity(sha512hex string) string {
 		return ""
 	}
 	return "sha512-" + base64.StdEncoding.EncodeToString(raw)
-}
-
-func writeJSONTyped(w http.ResponseWriter, v any) {
-	if w.Header().Get("Content-Type") == "" {
-		w.Header().Set("Content-Type", "application/json")
-	}
-	w.WriteHeader(http.StatusOK)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
 }

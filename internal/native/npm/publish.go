@@ -131,7 +131,7 @@ func (h *Handler) publish(w http.ResponseWriter, req *native.Request, name strin
 		// Tags are not moved onto a held version: installs would lose
 		// the tag to a version they cannot see.
 		w.Header().Set("npm-notice", notice(fmt.Sprintf("%s@%s is held in quarantine (%s): %s", name, version, q.ID, q.Reason)))
-		writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": name, "version": version, "quarantine": q.ID})
+		native.WriteJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": name, "version": version, "quarantine": q.ID})
 		return nil
 	}
 	for tag, v := range body.DistTags {
@@ -142,7 +142,7 @@ func (h *Handler) publish(w http.ResponseWriter, req *native.Request, name strin
 			return err
 		}
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": name, "version": version})
+	native.WriteJSON(w, http.StatusCreated, map[string]any{"ok": true, "id": name, "version": version})
 	return nil
 }
 
@@ -284,6 +284,6 @@ func (h *Handler) updateMetadata(w http.ResponseWriter, req *native.Request, nam
 	if _, err := h.catalog.Deprecate(ctx, req.Caller, req.Repo.Key, full, notices); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "id": full})
+	native.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "id": full})
 	return nil
 }

@@ -79,7 +79,7 @@ func (h *Handler) searchPackages(w http.ResponseWriter, req *native.Request) err
 	if from < len(objects) {
 		page = objects[from:min(len(objects), from+size)]
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"objects": page, "total": total, "time": time.Now().UTC().Format(time.RFC1123)})
+	native.WriteJSON(w, http.StatusOK, map[string]any{"objects": page, "total": total, "time": time.Now().UTC().Format(time.RFC1123)})
 	return nil
 }
 
