@@ -3,7 +3,6 @@ package admincli
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -99,12 +98,7 @@ func TestHelpExitsZero(t *testing.T) {
 
 func TestConnectionRefused(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close() // nothing listens there any more
+	addr := refusingAddr(t)
 	res := runCommand(t, map[string]string{envURL: "http://" + addr, envToken: testToken}, "repos", "list")
 	if res.code != 1 {
 		t.Fatalf("exit code %d, want 1", res.code)

@@ -3,9 +3,9 @@ package servertest
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,17 +47,6 @@ func Binary(t testing.TB) string {
 	return binPath
 }
 
-// FreeAddr returns a loopback address nothing listens on right now.
-func FreeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // Process is a running `artifortress serve`.
 type Process struct {
 	Cmd  *exec.Cmd
@@ -68,21 +57,21 @@ type Process struct {
 	done chan error
 }
 
-// StartProcess runs `artifortress serve` on a free port with dataDir, extra
-// environment and arguments, and waits until it listens. It is killed when
-// the test ends if still running.
+// StartProcess runs `artifortress serve` on a port the kernel picks, with
+// dataDir, extra environment and arguments, and waits until it listens (its
+// address is read from the "listening" log line, so no other test can take
+// the port in between). It is killed when the test ends if still running.
 func StartProcess(t testing.TB, dataDir string, env []string, args ...string) *Process {
 	t.Helper()
-	addr := FreeAddr(t)
-	cmd := exec.Command(Binary(t), append([]string{"serve", "--listen", addr, "--data-dir", dataDir}, args...)...)
+	cmd := exec.Command(Binary(t), append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	pr, pw := io.Pipe()
 	cmd.Stderr = pw
-	p := &Process{Cmd: cmd, Addr: addr, URL: "http://" + addr, done: make(chan error, 1)}
+	p := &Process{Cmd: cmd, done: make(chan error, 1)}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	listening := make(chan struct{})
+	listening := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -91,8 +80,8 @@ func StartProcess(t testing.TB, dataDir string, env []string, args ...string) *P
 			p.mu.Lock()
 			p.logs.WriteString(sc.Text() + "\n")
 			p.mu.Unlock()
-			if strings.Contains(sc.Text(), `"msg":"listening"`) {
-				once.Do(func() { close(listening) })
+			if addr, ok := listeningAddr(sc.Bytes()); ok {
+				once.Do(func() { listening <- addr })
 			}
 		}
 		_, _ = io.Copy(io.Discard, pr)
@@ -105,13 +94,26 @@ func StartProcess(t testing.TB, dataDir string, env []string, args ...string) *P
 		}
 	})
 	select {
-	case <-listening:
+	case addr := <-listening:
+		p.Addr, p.URL = addr, "http://"+addr
 	case err := <-p.done:
 		t.Fatalf("serve exited before listening: %v\n%s", err, p.Logs())
 	case <-time.After(60 * time.Second):
 		t.Fatalf("serve did not start\n%s", p.Logs())
 	}
 	return p
+}
+
+// listeningAddr reads the address from serve's "listening" log line.
+func listeningAddr(line []byte) (string, bool) {
+	var rec struct {
+		Msg  string `json:"msg"`
+		Addr string `json:"addr"`
+	}
+	if json.Unmarshal(line, &rec) != nil || rec.Msg != "listening" || rec.Addr == "" {
+		return "", false
+	}
+	return rec.Addr, true
 }
 
 // Logs returns what the process logged so far.
