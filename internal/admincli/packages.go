@@ -28,22 +28,27 @@ type packageItem struct {
 // publish and promote add QuarantineID and QuarantineReason when a policy
 // held the version.
 type packageVersion struct {
-	VersionID    string            `json:"versionId"`
-	Repo         string            `json:"repo"`
-	Format       string            `json:"format"`
-	Namespace    string            `json:"namespace"`
-	Name         string            `json:"name"`
-	Package      string            `json:"package"`
-	Version      string            `json:"version"`
-	State        string            `json:"state"`
-	Entries      []versionEntry    `json:"entries"`
-	Manifest     json.RawMessage   `json:"manifest"`
-	CreatedBy    string            `json:"createdBy"`
-	CreatedAt    string            `json:"createdAt"`
-	PublishedBy  string            `json:"publishedBy"`
-	PublishedAt  string            `json:"publishedAt"`
-	TombstonedAt string            `json:"tombstonedAt"`
-	Labels       map[string]string `json:"labels"`
+	VersionID    string          `json:"versionId"`
+	Repo         string          `json:"repo"`
+	Format       string          `json:"format"`
+	Namespace    string          `json:"namespace"`
+	Name         string          `json:"name"`
+	Package      string          `json:"package"`
+	Version      string          `json:"version"`
+	State        string          `json:"state"`
+	Entries      []versionEntry  `json:"entries"`
+	Manifest     json.RawMessage `json:"manifest"`
+	CreatedBy    string          `json:"createdBy"`
+	CreatedAt    string          `json:"createdAt"`
+	PublishedBy  string          `json:"publishedBy"`
+	PublishedAt  string          `json:"publishedAt"`
+	TombstonedAt string          `json:"tombstonedAt"`
+	// TombstonedBy, TombstoneReason and RestorableUntil describe a
+	// tombstoned version.
+	TombstonedBy    string            `json:"tombstonedBy"`
+	TombstoneReason string            `json:"tombstoneReason"`
+	RestorableUntil string            `json:"restorableUntil"`
+	Labels          map[string]string `json:"labels"`
 	// Quarantine is the version's quarantine status when a policy ever
 	// held it: quarantined, released or rejected.
 	Quarantine       string `json:"quarantine"`
@@ -331,12 +336,19 @@ func writeVersion(w io.Writer, v *packageVersion) error {
 		{"Published by", v.PublishedBy},
 		{"Tombstoned", v.TombstonedAt},
 	}...)
+	if v.TombstonedBy != "" {
+		fields = append(fields, [][2]string{
+			{"Tombstoned by", v.TombstonedBy}, {"Tombstone reason", v.TombstoneReason}, {"Restorable until", v.RestorableUntil},
+		}...)
+	}
 	if len(v.Labels) > 0 {
 		fields = append(fields, [2]string{"Labels", formatLabels(v.Labels)})
 	}
 	fields = append(fields, [2]string{"Manifest", manifestCell(v.Manifest)})
 	if v.Idempotent != nil {
-		fields = append(fields, [2]string{"Already published", strconv.FormatBool(*v.Idempotent)})
+		// "Already published" after a publish or a restore, "Already
+		// tombstoned" after a delete.
+		fields = append(fields, [2]string{"Already " + v.State, strconv.FormatBool(*v.Idempotent)})
 	}
 	if err := writeFields(w, fields); err != nil {
 		return err

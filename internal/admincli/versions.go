@@ -50,7 +50,9 @@ Publishing checks the version against the policies of the repository and the
 global ones ("artifortress admin policies"): a deny refuses it, a quarantine
 publishes it into the quarantine lane ("artifortress admin quarantine").
 "evaluations" shows what the policies decided; "promote" copies a published
-version into another local repository, through that repository's policies.`,
+version into another local repository, through that repository's policies.
+"delete" tombstones a published version (or discards a draft); "restore" brings a
+tombstoned one back within the retention window.`,
 		Example: `  artifortress admin versions draft generic-local tool 1.2.0
   artifortress admin versions add-entries generic-local ver_0123456789abcdef01234567 --entry tool.tar.gz=sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824
   artifortress admin versions manifest put generic-local ver_0123456789abcdef01234567 manifest.json
@@ -68,6 +70,8 @@ version into another local repository, through that repository's policies.`,
 		newVersionsPublishFilesCommand(o),
 		newVersionsEvaluationsCommand(o),
 		newVersionsPromoteCommand(o),
+		newVersionsDeleteCommand(o),
+		newVersionsRestoreCommand(o),
 	)
 	return cmd
 }
@@ -412,20 +416,15 @@ standard error says where to review it.`,
   artifortress admin versions publish generic-local ver_0123456789abcdef01234567 -o json`,
 		Args: exactArgs("REPO", "VERSION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkVersionID(args[1]); err != nil {
-				return err
-			}
-			s, err := o.session(cmd, false)
-			if err != nil {
-				return err
-			}
-			var v packageVersion
-			raw, err := s.client.Call(s.ctx, http.MethodPost, versionIDPath(args[0], args[1])+"/publish", nil, nil, &v)
-			if err != nil {
-				return err
-			}
-			s.noteQuarantine(&v)
-			return s.print(raw, func(w io.Writer) error { return writeVersion(w, &v) })
+			return o.onVersion(cmd, args, func(s *session, path string) error {
+				var v packageVersion
+				raw, err := s.client.Call(s.ctx, http.MethodPost, path+"/publish", nil, nil, &v)
+				if err != nil {
+					return err
+				}
+				s.noteQuarantine(&v)
+				return s.print(raw, func(w io.Writer) error { return writeVersion(w, &v) })
+			})
 		},
 	}
 }

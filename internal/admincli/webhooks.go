@@ -22,7 +22,7 @@ import (
 // usable.
 var webhookEvents = []string{
 	"version.published", "version.quarantined", "quarantine.released", "quarantine.rejected",
-	"policy.denied", "version.tombstoned", "tag.updated",
+	"policy.denied", "version.tombstoned", "version.restored", "tag.updated",
 }
 
 const (
@@ -184,7 +184,7 @@ func newWebhooksCreateCommand(o *options) *cobra.Command {
 		Short: "Create a webhook",
 		Long: `Create a webhook that receives the events of the given types (--event, repeatable:
 version.published, version.quarantined, quarantine.released, quarantine.rejected,
-policy.denied, version.tombstoned, tag.updated) about the given repositories
+policy.denied, version.tombstoned, version.restored, tag.updated) about the given repositories
 (--repo, repeatable; none: every repository, global administrators only).
 
 The URL must be an absolute http or https URL without user information; a

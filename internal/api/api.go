@@ -115,6 +115,8 @@ func (a *API) routes() []route {
 		{"PUT", "/v1/repos/{key}/packages/versions/{versionId}/manifest", a.putManifest, token, true},
 		{"GET", "/v1/repos/{key}/packages/versions/{versionId}/manifest", a.getManifest, optional, true},
 		{"POST", "/v1/repos/{key}/packages/versions/{versionId}/publish", a.publishVersion, token, true},
+		{"DELETE", "/v1/repos/{key}/packages/versions/{versionId}", a.deleteVersion, token, true},
+		{"POST", "/v1/repos/{key}/packages/versions/{versionId}/restore", a.restoreVersion, token, true},
 		{"GET", "/v1/repos/{key}/packages/{name}/versions", a.listVersions, optional, true},
 		{"GET", "/v1/repos/{key}/packages/{name}/versions/{version}", a.getVersion, optional, true},
 		{"GET", "/v1/repos/{key}/packages/{name}/versions/{version}/files/{path...}", a.getFile, optional, true},

@@ -144,6 +144,17 @@ func matrix() []matrixCase {
 			}
 		}
 	}
+	// newPublished publishes a fresh version of fixture; tombstoned too
+	// when gone is set.
+	newPublished := func(gone bool) func(t *testing.T, env *servertest.Env) {
+		return func(t *testing.T, env *servertest.Env) {
+			newDraft(true)(t, env)
+			env.Must(t, s200, "POST", "/v1/repos/target/packages/versions/"+draftID+"/publish", env.AdminToken, nil)
+			if gone {
+				env.Must(t, s200, "DELETE", "/v1/repos/target/packages/versions/"+draftID, env.AdminToken, nil)
+			}
+		}
+	}
 	draftPath := func(rest string) func() string {
 		return func() string { return "/v1/repos/target/packages/versions/" + draftID + rest }
 	}
@@ -239,6 +250,10 @@ func matrix() []matrixCase {
 		{method: "GET", pattern: "/v1/repos/{key}/packages/versions/{versionId}/manifest", pathFn: publishedPath("/manifest"), want: readers},
 		{method: "POST", pattern: "/v1/repos/{key}/packages/versions/{versionId}/publish", pathFn: draftPath("/publish"), before: newDraft(true),
 			want: want{s401, s404, s403, s403, s200, s200, s404, s200}},
+		{method: "DELETE", pattern: "/v1/repos/{key}/packages/versions/{versionId}", pathFn: draftPath(""), before: newPublished(false),
+			want: want{s401, s404, s403, s403, s403, s200, s404, s200}},
+		{method: "POST", pattern: "/v1/repos/{key}/packages/versions/{versionId}/restore", pathFn: draftPath("/restore"), before: newPublished(true),
+			want: want{s401, s404, s403, s403, s403, s200, s404, s200}},
 		{method: "GET", pattern: "/v1/repos/{key}/packages/{name}/versions", path: "/v1/repos/target/packages/fixture/versions", want: readers},
 		{method: "GET", pattern: "/v1/repos/{key}/packages/{name}/versions/{version}", path: "/v1/repos/target/packages/fixture/versions/1.0.0", want: readers},
 		{method: "GET", pattern: "/v1/repos/{key}/packages/{name}/versions/{version}/files/{path...}", path: "/v1/repos/target/packages/fixture/versions/1.0.0/files/f", want: readers},

@@ -35,7 +35,12 @@ type versionJSON struct {
 	PublishedBy  string          `json:"publishedBy,omitempty"`
 	PublishedAt  *time.Time      `json:"publishedAt,omitempty"`
 	TombstonedAt *time.Time      `json:"tombstonedAt,omitempty"`
-	Labels       json.RawMessage `json:"labels"`
+	// TombstonedBy, TombstoneReason and RestorableUntil describe a
+	// tombstoned version.
+	TombstonedBy    string          `json:"tombstonedBy,omitempty"`
+	TombstoneReason string          `json:"tombstoneReason,omitempty"`
+	RestorableUntil *time.Time      `json:"restorableUntil,omitempty"`
+	Labels          json.RawMessage `json:"labels"`
 	// Quarantine is the version's quarantine status, when it was ever held.
 	Quarantine string `json:"quarantine,omitempty"`
 }
@@ -45,7 +50,8 @@ func toVersionJSON(v catalog.Version) versionJSON {
 		VersionID: v.Row.ID, Repo: v.Package.Repo, Format: v.Package.Format, Namespace: v.Package.Namespace, Name: v.Package.Name,
 		Package: v.FullName, Version: v.Row.Version, State: v.Row.State, Entries: []entryJSON{}, Manifest: v.ManifestJSON(),
 		CreatedBy: v.Row.CreatedBy, CreatedAt: v.Row.CreatedAt, PublishedBy: v.Row.PublishedBy,
-		PublishedAt: v.Row.PublishedAt, TombstonedAt: v.Row.TombstonedAt, Labels: json.RawMessage(v.Row.Labels),
+		PublishedAt: v.Row.PublishedAt, TombstonedAt: v.Row.TombstonedAt, TombstonedBy: v.Row.TombstonedBy,
+		TombstoneReason: v.Row.TombstoneReason, RestorableUntil: v.RestorableUntil, Labels: json.RawMessage(v.Row.Labels),
 		Quarantine: v.Row.Quarantine,
 	}
 	if len(out.Labels) == 0 {
@@ -143,6 +149,39 @@ func (a *API) publishVersion(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	}
 	writeJSON(w, http.StatusOK, toPublishJSON(res))
 	return nil
+}
+
+// deleteVersion tombstones a published version (admin) or discards a
+// draft (write): 200 with the tombstoned version, 204 for a discarded draft.
+func (a *API) deleteVersion(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	res, err := a.catalog.Delete(r.Context(), p, r.PathValue("key"), r.PathValue("versionId"), r.URL.Query().Get("reason"))
+	if err != nil {
+		return err
+	}
+	if res.Discarded {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, idempotentVersionJSON{versionJSON: toVersionJSON(res.Version), Idempotent: res.Idempotent})
+	return nil
+}
+
+// restoreVersion brings a tombstoned version back within the retention
+// window (admin).
+func (a *API) restoreVersion(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	v, idempotent, err := a.catalog.Restore(r.Context(), p, r.PathValue("key"), r.PathValue("versionId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, idempotentVersionJSON{versionJSON: toVersionJSON(v), Idempotent: idempotent})
+	return nil
+}
+
+// idempotentVersionJSON is a version after a state change, saying whether
+// the change had been made already (nothing changed, no event).
+type idempotentVersionJSON struct {
+	versionJSON
+	Idempotent bool `json:"idempotent"`
 }
 
 type promoteRequest struct {

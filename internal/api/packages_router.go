@@ -54,7 +54,7 @@ func parsePackagePath(escaped string) (packagePath, bool) {
 		switch {
 		case len(segs) == 2:
 			return pp("/versions/{versionId}", "versionId", segs[1])
-		case len(segs) == 3 && (segs[2] == "entries" || segs[2] == "manifest" || segs[2] == "publish" || segs[2] == "evaluations" || segs[2] == "promote"):
+		case len(segs) == 3 && (segs[2] == "entries" || segs[2] == "manifest" || segs[2] == "publish" || segs[2] == "evaluations" || segs[2] == "promote" || segs[2] == "restore"):
 			return pp("/versions/{versionId}/"+segs[2], "versionId", segs[1])
 		}
 		return packagePath{}, false

@@ -149,12 +149,18 @@ func (s *Service) DiscardDraft(ctx context.Context, caller *auth.Principal, repo
 		if err != nil {
 			return err
 		}
-		ok, err := tx.DeleteDraft(ctx, v.ID, p.ID)
-		if err != nil || !ok {
-			return err
-		}
-		return tx.InsertAudit(ctx, s.audit(ctx, caller, "version.discard", repoKey, "repo/"+repoKey+"/versions/"+v.ID, now, map[string]any{
-			"version": v.Version,
-		}))
+		return s.discard(ctx, tx, caller, repoKey, v, p, now)
 	})
+}
+
+// discard deletes draft v inside tx with its audit record; a version that
+// is no longer a draft is left alone.
+func (s *Service) discard(ctx context.Context, tx *meta.Tx, caller *auth.Principal, repoKey string, v meta.Version, p meta.Package, now time.Time) error {
+	ok, err := tx.DeleteDraft(ctx, v.ID, p.ID)
+	if err != nil || !ok {
+		return err
+	}
+	return tx.InsertAudit(ctx, s.audit(ctx, caller, "version.discard", repoKey, "repo/"+repoKey+"/versions/"+v.ID, now, map[string]any{
+		"version": v.Version,
+	}))
 }

@@ -145,6 +145,12 @@ func (s *Service) decide(ctx context.Context, caller *auth.Principal, repoKey, i
 		if err != nil {
 			return err
 		}
+		if v, err := tx.GetVersion(ctx, it.VersionID); err != nil {
+			return err
+		} else if v.State == meta.VersionTombstoned {
+			// Releasing would announce a version that is gone; restore it first.
+			return fault.Coded(fault.KindConflict, "version_tombstoned", "version %s is tombstoned; restore it before deciding", v.Version).With("state", v.State)
+		}
 		ok, err := tx.DecideQuarantine(ctx, id, status, caller.Name(), note, now)
 		if err != nil {
 			return err

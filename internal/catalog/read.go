@@ -69,7 +69,7 @@ func (s *Service) withEntries(ctx context.Context, r repo.Repo, v meta.Version, 
 	if entries == nil {
 		entries = []meta.Entry{}
 	}
-	return Version{Row: v, Package: p, FullName: f.FullName(p.Namespace, p.Name), Entries: entries}, nil
+	return Version{Row: v, Package: p, FullName: f.FullName(p.Namespace, p.Name), Entries: entries, RestorableUntil: s.restorableUntil(v)}, nil
 }
 
 // packageOf resolves a full package name in a repository the caller can read.

@@ -28,12 +28,14 @@ type Service struct {
 	now     func() time.Time
 	// policies evaluates the policies of a publish or promotion.
 	policies *policy.Engine
+	// retention is how long a tombstoned version stays restorable.
+	retention time.Duration
 }
 
 // New returns a catalog over db, evaluating policies with the default
 // engine options (see SetPolicyOptions).
 func New(db *meta.DB, repos *repo.Service, formats Formats) *Service {
-	return &Service{db: db, repos: repos, formats: formats, now: time.Now, policies: policy.NewEngine(policy.Options{})}
+	return &Service{db: db, repos: repos, formats: formats, now: time.Now, policies: policy.NewEngine(policy.Options{}), retention: DefaultTombstoneRetention}
 }
 
 // SetPolicyOptions replaces the policy engine's options (evaluation
@@ -47,6 +49,9 @@ type Version struct {
 	Package  meta.Package
 	FullName string
 	Entries  []meta.Entry
+	// RestorableUntil is when a tombstoned version stops being
+	// restorable; nil in any other state.
+	RestorableUntil *time.Time
 }
 
 // ManifestJSON returns the manifest, or nil when none is set.

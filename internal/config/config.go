@@ -41,6 +41,8 @@ type Config struct {
 	UploadSessionTTL  time.Duration
 	SweepInterval     time.Duration
 
+	TombstoneRetention time.Duration
+
 	Worker        bool
 	OutboundAllow string
 }
@@ -63,6 +65,7 @@ func Defaults() Config {
 		MaxUploadSessions:  64,
 		UploadSessionTTL:   24 * time.Hour,
 		SweepInterval:      time.Minute,
+		TombstoneRetention: 30 * 24 * time.Hour,
 		Worker:             true,
 	}
 }
@@ -140,6 +143,9 @@ func (c Config) validateBlobs() error {
 	}
 	if c.SweepInterval < time.Second {
 		return fmt.Errorf("sweep-interval: must be at least 1s")
+	}
+	if c.TombstoneRetention < 0 {
+		return fmt.Errorf("tombstone-retention: must not be negative (0: a tombstone cannot be restored)")
 	}
 	if _, err := netguard.New(netguard.Config{Allow: c.OutboundAllowList()}); err != nil {
 		return fmt.Errorf("outbound-allow: %v", err)

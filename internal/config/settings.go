@@ -57,6 +57,7 @@ func settings(c *Config) []setting {
 		{name: "max-blob-bytes", help: "largest blob accepted, unless a repository sets its own (0: no limit)", value: (*int64Value)(&c.MaxBlobBytes)},
 		{name: "max-upload-sessions", help: "unfinished upload sessions allowed per repository, unless it sets its own", value: (*intValue)(&c.MaxUploadSessions)},
 		{name: "upload-session-ttl", help: "how long an upload session may stay unfinished before the sweeper expires it", value: (*durationValue)(&c.UploadSessionTTL)},
+		{name: "tombstone-retention", help: "how long a deleted (tombstoned) version stays restorable before garbage collection may take it (0: not restorable)", value: (*durationValue)(&c.TombstoneRetention)},
 		{name: "worker", help: "run the event worker (search indexing, webhooks) in this process; turn it off where a separate 'artifortress worker' runs it", value: (*boolValue)(&c.Worker)},
 		{name: "outbound-allow", help: "comma-separated non-public destinations outbound calls (webhooks) may reach: CIDRs, addresses, host names, *.domain", value: (*stringValue)(&c.OutboundAllow)},
 		{name: "sweep-interval", help: "how often expired upload sessions and staging debris are cleaned", value: (*durationValue)(&c.SweepInterval)},

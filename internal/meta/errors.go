@@ -24,6 +24,15 @@ func notFound(err error) error {
 	return err
 }
 
+// changedOne reports whether a statement changed exactly one row.
+func changedOne(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // affectedOne turns a statement that changed no row into ErrNotFound.
 func affectedOne(res sql.Result, err error) error {
 	if err != nil {

@@ -97,13 +97,8 @@ func (q Q) ListQuarantine(ctx context.Context, repo, status string, before *Quar
 // DecideQuarantine moves a held item to released or rejected; false when
 // it was no longer held (a concurrent decision won).
 func (q Q) DecideQuarantine(ctx context.Context, id, status, by, note string, at time.Time) (bool, error) {
-	res, err := q.exec(ctx, "UPDATE quarantine SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ? AND status = ?",
-		status, by, Micros(at), note, id, QuarantineHeld)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return changedOne(q.exec(ctx, "UPDATE quarantine SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ? AND status = ?",
+		status, by, Micros(at), note, id, QuarantineHeld))
 }
 
 // CountBlocked counts a repository's versions the quarantine lane hides.

@@ -28,6 +28,10 @@ type Version struct {
 	PublishedBy  string
 	PublishedAt  *time.Time
 	TombstonedAt *time.Time
+	// TombstonedBy and TombstoneReason say who tombstoned the version and
+	// why; empty unless it is tombstoned.
+	TombstonedBy    string
+	TombstoneReason string
 	// Labels are set on the draft and frozen at publish (JSON object of
 	// strings; "{}" when none).
 	Labels string
@@ -43,7 +47,7 @@ func (v Version) Blocked() bool {
 	return v.Quarantine == QuarantineHeld || v.Quarantine == QuarantineRejected
 }
 
-const versionColumns = "id, package_id, version, state, manifest, created_by, created_at, updated_at, published_by, published_at, tombstoned_at, labels"
+const versionColumns = "id, package_id, version, state, manifest, created_by, created_at, updated_at, published_by, published_at, tombstoned_at, labels, tombstoned_by, tombstone_reason"
 
 // versionSelect is versionColumns plus the quarantine status, for reads.
 const versionSelect = versionColumns + ", (SELECT q.status FROM quarantine q WHERE q.version_id = versions.id)"
@@ -54,7 +58,7 @@ func (q Q) InsertVersion(ctx context.Context, v Version) error {
 	if labels == "" {
 		labels = "{}"
 	}
-	_, err := q.exec(ctx, "INSERT INTO versions ("+versionColumns+") VALUES (?, ?, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL, ?)",
+	_, err := q.exec(ctx, "INSERT INTO versions ("+versionColumns+") VALUES (?, ?, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL, ?, NULL, NULL)",
 		v.ID, v.PackageID, v.Version, v.State, v.CreatedBy, Micros(v.CreatedAt), Micros(v.UpdatedAt), labels)
 	if isUniqueViolation(err) {
 		return ErrExists
@@ -124,13 +128,22 @@ func (q Q) DeleteDraft(ctx context.Context, id, packageID string) (bool, error) 
 
 // PublishVersion moves a draft to published; false when it was not a draft.
 func (q Q) PublishVersion(ctx context.Context, id, by string, at time.Time) (bool, error) {
-	res, err := q.exec(ctx, "UPDATE versions SET state = 'published', published_by = ?, published_at = ?, updated_at = ? WHERE id = ? AND state = 'draft'",
-		by, Micros(at), Micros(at), id)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return changedOne(q.exec(ctx, "UPDATE versions SET state = 'published', published_by = ?, published_at = ?, updated_at = ? WHERE id = ? AND state = 'draft'",
+		by, Micros(at), Micros(at), id))
+}
+
+// TombstoneVersion moves a published version to tombstoned, recording who
+// and why; false when it was not published.
+func (q Q) TombstoneVersion(ctx context.Context, id, by, reason string, at time.Time) (bool, error) {
+	return changedOne(q.exec(ctx, "UPDATE versions SET state = 'tombstoned', tombstoned_at = ?, tombstoned_by = ?, tombstone_reason = ?, updated_at = ? WHERE id = ? AND state = 'published'",
+		Micros(at), by, reason, Micros(at), id))
+}
+
+// RestoreVersion moves a tombstoned version back to published; false when
+// it was not tombstoned.
+func (q Q) RestoreVersion(ctx context.Context, id string, at time.Time) (bool, error) {
+	return changedOne(q.exec(ctx, "UPDATE versions SET state = 'published', tombstoned_at = NULL, tombstoned_by = NULL, tombstone_reason = NULL, updated_at = ? WHERE id = ? AND state = 'tombstoned'",
+		Micros(at), id))
 }
 
 // LockVersion serializes changes to one version within a transaction: on
@@ -153,8 +166,9 @@ func scanVersion(s scanner) (Version, error) {
 	var manifest, publishedBy sql.NullString
 	var created, updated int64
 	var published, tombstoned sql.NullInt64
-	var quarantine sql.NullString
-	err := s.Scan(&v.ID, &v.PackageID, &v.Version, &v.State, &manifest, &v.CreatedBy, &created, &updated, &publishedBy, &published, &tombstoned, &v.Labels, &quarantine)
+	var quarantine, tombstonedBy, tombstoneReason sql.NullString
+	err := s.Scan(&v.ID, &v.PackageID, &v.Version, &v.State, &manifest, &v.CreatedBy, &created, &updated, &publishedBy, &published, &tombstoned, &v.Labels,
+		&tombstonedBy, &tombstoneReason, &quarantine)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Version{}, ErrNotFound
 	}
@@ -165,6 +179,7 @@ func scanVersion(s scanner) (Version, error) {
 		v.Manifest = []byte(manifest.String)
 	}
 	v.PublishedBy, v.Quarantine = publishedBy.String, quarantine.String
+	v.TombstonedBy, v.TombstoneReason = tombstonedBy.String, tombstoneReason.String
 	v.CreatedAt, v.UpdatedAt = FromMicros(created), FromMicros(updated)
 	v.PublishedAt, v.TombstonedAt = timeOrNil(published), timeOrNil(tombstoned)
 	return v, nil

@@ -114,6 +114,7 @@ func (s *Server) init(ctx context.Context) error {
 		return err
 	}
 	s.catalog = catalog.New(s.db, s.repos, formats.Lookup)
+	s.catalog.SetTombstoneRetention(s.cfg.TombstoneRetention)
 	metrics := telemetry.NewMetrics(Version, telemetry.Revision())
 	s.metrics = metrics
 	if err := s.initEvents(metrics); err != nil {

@@ -25,13 +25,14 @@ const (
 	EventQuarantineRejected = "quarantine.rejected"
 	EventPolicyDenied       = "policy.denied"
 	EventVersionTombstoned  = "version.tombstoned"
+	EventVersionRestored    = "version.restored"
 	EventTagUpdated         = "tag.updated"
 )
 
 // EventTypes lists every event type a webhook can subscribe to.
 var EventTypes = []string{
 	EventVersionPublished, EventVersionQuarantined, EventQuarantineReleased, EventQuarantineRejected,
-	EventPolicyDenied, EventVersionTombstoned, EventTagUpdated,
+	EventPolicyDenied, EventVersionTombstoned, EventVersionRestored, EventTagUpdated,
 }
 
 // Limits on a webhook's fields.
