@@ -69,7 +69,8 @@ func (c *npmClient) must(dir string, args ...string) string {
 }
 
 // TestNPMClient drives the real npm CLI: publish (scoped and unscoped, with
-// --tag), install into a fresh project, view, dist-tag, whoami, ping; a
+// --tag), install into a fresh project, view, dist-tag, whoami, ping,
+// deprecate, unpublish (a version, a package) and a restore; a
 // republished version and an unauthenticated install are refused; a
 // quarantine policy keeps a published version out of installs until it is
 // released.
@@ -134,10 +135,29 @@ func TestNPMClient(t *testing.T) {
 	if out := npm.must(app, "view", "greet", "deprecated"); strings.TrimSpace(out) != "" {
 		t.Fatalf("undeprecated: %q", out)
 	}
-	// Unpublishing needs tombstones, which do not exist yet: refused, and
-	// the version stays installable.
-	if out, ok := npm.run(app, "unpublish", "greet@2.0.0", "--force"); ok || !strings.Contains(out, "unpublish") {
-		t.Fatalf("unpublish: ok=%v %s", ok, out)
+	// npm unpublish tombstones: a writer may not, an administrator may;
+	// one version (the PUT/DELETE-tarball dance, dist-tags fixed up by
+	// npm) or the whole package; restorable through the API.
+	if out, ok := npm.run(app, "unpublish", "greet@2.0.0", "--force"); ok || !strings.Contains(out, "403") {
+		t.Fatalf("unpublish by a writer: ok=%v %s", ok, out)
+	}
+	admin := npm.project(registry, env.AdminToken, `{"name":"admin","version":"1.0.0","private":true}`)
+	npm.must(admin, "unpublish", "@acme/hello@1.1.0-beta.1")
+	if out := npm.must(app, "view", "@acme/hello", "versions", "dist-tags", "--json"); !strings.Contains(out, `"latest": "1.0.0"`) || strings.Contains(out, "1.1.0-beta.1") {
+		t.Fatalf("after unpublishing one version: %s", out)
+	}
+	npm.must(admin, "unpublish", "greet", "--force")
+	if out, ok := npm.run(app, "view", "greet"); ok || !strings.Contains(out, "E404") {
+		t.Fatalf("view of an unpublished package: ok=%v %s", ok, out)
+	}
+	var greet struct{ VersionID, State, TombstoneReason string }
+	env.Must(t, 200, "GET", "/v1/repos/npm-local/packages/greet/versions/2.0.0", env.AdminToken, nil).JSON(t, &greet)
+	if greet.State != "tombstoned" || greet.TombstoneReason != "npm unpublish" {
+		t.Fatalf("unpublished version %+v", greet)
+	}
+	env.Must(t, 200, "POST", "/v1/repos/npm-local/packages/versions/"+greet.VersionID+"/restore", env.AdminToken, nil)
+	if out := npm.must(app, "view", "greet", "version"); strings.TrimSpace(out) != "2.0.0" {
+		t.Fatalf("restored package: %q", out)
 	}
 	// A published version never changes.
 	if out, ok := npm.run(plain, "publish"); ok || !strings.Contains(out, "403") && !strings.Contains(out, "cannot publish over") {

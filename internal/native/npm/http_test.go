@@ -110,6 +110,14 @@ func TestNativeAuthorization(t *testing.T) {
 		{"GET", "/r/npm-public/pkg/-/pkg-1.0.0.tgz", "", nil, 200},
 		{"PUT", "/r/npm-public/pkg3", "", publishBody("pkg3", "1.0.0", []byte(tgz), sum), 401},
 		{"GET", "/r/nothere/pkg", reader, nil, 404},
+		// Unpublishing tombstones published versions: repository admins only.
+		{"DELETE", "/r/npm-local/pkg/-rev/1-0", "", nil, 401},
+		{"DELETE", "/r/npm-local/pkg/-rev/1-0", writer, nil, 403},
+		{"PUT", "/r/npm-local/pkg/-rev/1-0", writer, map[string]any{"versions": map[string]any{}}, 403},
+		{"DELETE", "/r/npm-local/pkg/-/pkg-1.0.0.tgz/-rev/1-0", reader, nil, 403},
+		{"GET", "/r/npm-local/pkg", reader, nil, 200},
+		{"DELETE", "/r/npm-local/pkg/-/pkg-1.0.0.tgz/-rev/1-0", env.AdminToken, nil, 200},
+		{"GET", "/r/npm-local/pkg", reader, nil, 404},
 	} {
 		r := env.Do(t, tc.method, tc.path, tc.token, tc.body)
 		if r.Status != tc.status {
@@ -118,6 +126,39 @@ func TestNativeAuthorization(t *testing.T) {
 		if r.Status == 401 && len(r.Header.Values("WWW-Authenticate")) != 2 {
 			t.Errorf("%s %s: 401 without the Basic and Bearer challenges: %v", tc.method, tc.path, r.Header.Values("WWW-Authenticate"))
 		}
+	}
+}
+
+// TestUnpublishRefusesBadInput: malformed packuments and unknown tarballs
+// get a 4xx with a stable code and tombstone nothing.
+func TestUnpublishRefusesBadInput(t *testing.T) {
+	env := startNPM(t)
+	env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz), sha1Hex([]byte(tgz))))
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		status             int
+		code               string
+	}{
+		{"not JSON", "PUT", "/r/npm-local/pkg/-rev/1-0", "{nope", 400, "bad_request"},
+		{"no versions", "PUT", "/r/npm-local/pkg/-rev/1-0", map[string]any{"name": "pkg"}, 400, "bad_request"},
+		{"too large", "PUT", "/r/npm-local/pkg/-rev/1-0", `{"versions":{"` + strings.Repeat("x", 33<<20) + `":{}}}`, 413, "payload_too_large"},
+		{"a tag on a missing version", "PUT", "/r/npm-local/pkg/-rev/1-0", map[string]any{"versions": map[string]any{"1.0.0": map[string]any{}}, "dist-tags": map[string]any{"latest": "9.9.9"}}, 400, "bad_request"},
+		{"unknown tarball", "DELETE", "/r/npm-local/pkg/-/pkg-9.9.9.tgz/-rev/1-0", nil, 404, "file_not_found"},
+		{"unknown package", "DELETE", "/r/npm-local/nope/-rev/1-0", nil, 404, "package_not_found"},
+		{"a rev without its value", "DELETE", "/r/npm-local/pkg/-rev", nil, 405, "method_not_allowed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := env.Do(t, tc.method, tc.path, env.AdminToken, tc.body)
+			if r.Status != tc.status || !strings.Contains(string(r.Body), `"code":"`+tc.code+`"`) {
+				t.Fatalf("%d %.300s, want %d %s", r.Status, r.Body, tc.status, tc.code)
+			}
+		})
+	}
+	var v struct{ State string }
+	env.Must(t, 200, "GET", "/v1/repos/npm-local/packages/pkg/versions/1.0.0", env.AdminToken, nil).JSON(t, &v)
+	if v.State != "published" {
+		t.Fatalf("after refused unpublishes the version is %s", v.State)
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package npm serves npm repositories in the npm registry protocol, so that
 // npm (and pnpm, yarn) publish and install unchanged: packuments (full and
-// abbreviated), tarballs, publish, dist-tags, whoami and ping. Packages,
+// abbreviated), tarballs, publish, unpublish (tombstones), dist-tags,
+// deprecate, search, whoami and ping. Packages,
 // versions, tags and files are the catalog's; this package is a view.
 package npm
 
@@ -65,9 +66,12 @@ func (h *Handler) Serve(w http.ResponseWriter, req *native.Request) error {
 		return h.packument(w, req, name)
 	case len(rest) == 0 && m == http.MethodPut:
 		return h.publish(w, req, name)
-	case len(rest) >= 2 && rest[0] == "-rev":
-		return fault.Coded(fault.KindMethodNotAllowed, "npm_unpublish_unsupported",
-			"unpublishing %s is not supported yet (it needs tombstones); deprecate the version instead", name)
+	case len(rest) == 2 && rest[0] == "-rev" && m == http.MethodPut:
+		return h.unpublishVersions(w, req, name)
+	case len(rest) == 2 && rest[0] == "-rev" && m == http.MethodDelete:
+		return h.unpublishPackage(w, req, name)
+	case len(rest) == 4 && rest[0] == "-" && rest[2] == "-rev" && m == http.MethodDelete:
+		return h.deleteTarball(w, req, name, rest[1])
 	case len(rest) == 2 && rest[0] == "-" && (m == http.MethodGet || m == http.MethodHead):
 		file, err := url.PathUnescape(rest[1])
 		if err != nil {

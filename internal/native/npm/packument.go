@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -80,7 +81,9 @@ func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name str
 		w.Header().Set("Content-Type", abbreviatedType)
 	} else {
 		times["created"], times["modified"] = created.Format(time.RFC3339Nano), modified.Format(time.RFC3339Nano)
-		out["_id"], out["time"] = full, times
+		// _rev is what npm unpublish sends back in its URLs; it names the
+		// document's state but is not checked (see unpublish.go).
+		out["_id"], out["time"], out["_rev"] = full, times, fmt.Sprintf("%d-%x", len(docs), modified.UnixMicro())
 	}
 	w.Header().Set("Cache-Control", "no-cache")
 	if req.Method == http.MethodHead {

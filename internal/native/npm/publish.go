@@ -248,8 +248,8 @@ func (h *Handler) sameEntry(req *native.Request, draftID, path, digest string, e
 
 // updateMetadata answers a PUT {pkg} without a tarball: npm sends the
 // packument it read back with changes. Only deprecation notices may change
-// (npm deprecate); a version missing from the document is an unpublish,
-// which is not supported yet.
+// (npm deprecate); a version missing from the document is refused:
+// npm unpublishes through PUT {pkg}/-rev/{rev} (unpublish.go).
 func (h *Handler) updateMetadata(w http.ResponseWriter, req *native.Request, name string, body *publishBody) error {
 	ctx := req.Context()
 	_, full, versions, err := h.catalog.Versions(ctx, req.Caller, req.Repo.Key, name)
@@ -263,8 +263,8 @@ func (h *Handler) updateMetadata(w http.ResponseWriter, req *native.Request, nam
 		}
 		raw, ok := body.Versions[v.Version]
 		if !ok {
-			return fault.Coded(fault.KindBadRequest, "npm_unpublish_unsupported",
-				"the document leaves out %s@%s: unpublishing is not supported yet", full, v.Version)
+			return fault.Coded(fault.KindBadRequest, "npm_version_missing",
+				"the document leaves out %s@%s: only deprecation notices change here; unpublish with npm unpublish", full, v.Version)
 		}
 		var doc struct {
 			Deprecated any `json:"deprecated"`
