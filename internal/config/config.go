@@ -44,6 +44,7 @@ type Config struct {
 	TombstoneRetention time.Duration
 
 	Worker        bool
+	EventLease    time.Duration
 	OutboundAllow string
 }
 
@@ -67,6 +68,7 @@ func Defaults() Config {
 		SweepInterval:      time.Minute,
 		TombstoneRetention: 30 * 24 * time.Hour,
 		Worker:             true,
+		EventLease:         30 * time.Second,
 	}
 }
 
@@ -143,6 +145,9 @@ func (c Config) validateBlobs() error {
 	}
 	if c.SweepInterval < time.Second {
 		return fmt.Errorf("sweep-interval: must be at least 1s")
+	}
+	if c.EventLease < 2*time.Second {
+		return fmt.Errorf("event-lease: must be at least 2s")
 	}
 	if c.TombstoneRetention < 0 {
 		return fmt.Errorf("tombstone-retention: must not be negative (0: a tombstone cannot be restored)")

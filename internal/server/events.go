@@ -39,7 +39,7 @@ func (s *Server) initEvents(metrics *telemetry.Metrics) error {
 // startWorker builds the event worker with its handlers. Only a process
 // that runs it builds it, so its backlog gauges come from real workers.
 func (s *Server) startWorker(metrics *telemetry.Metrics) {
-	s.worker = events.New(s.db, s.log, metrics.Registry, events.Options{})
+	s.worker = events.New(s.db, s.log, metrics.Registry, events.Options{Lease: s.cfg.EventLease})
 	for _, h := range s.handlers {
 		s.worker.Register(h)
 	}

@@ -47,7 +47,7 @@ func Binary(t testing.TB) string {
 	return binPath
 }
 
-// Process is a running `artifortress serve`.
+// Process is a running `artifortress serve` or `artifortress worker`.
 type Process struct {
 	Cmd  *exec.Cmd
 	Addr string
@@ -63,7 +63,21 @@ type Process struct {
 // the port in between). It is killed when the test ends if still running.
 func StartProcess(t testing.TB, dataDir string, env []string, args ...string) *Process {
 	t.Helper()
-	cmd := exec.Command(Binary(t), append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir}, args...)...)
+	return start(t, "serve", "listening", dataDir, env, args)
+}
+
+// StartWorker runs `artifortress worker` like StartProcess runs serve, and
+// waits until its worker runs.
+func StartWorker(t testing.TB, dataDir string, env []string, args ...string) *Process {
+	t.Helper()
+	return start(t, "worker", "event worker running", dataDir, env, args)
+}
+
+// start runs subcommand and waits for its log line msg, which carries the
+// address it listens on.
+func start(t testing.TB, subcommand, msg, dataDir string, env []string, args []string) *Process {
+	t.Helper()
+	cmd := exec.Command(Binary(t), append([]string{subcommand, "--listen", "127.0.0.1:0", "--data-dir", dataDir}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	pr, pw := io.Pipe()
 	cmd.Stderr = pw
@@ -80,7 +94,7 @@ func StartProcess(t testing.TB, dataDir string, env []string, args ...string) *P
 			p.mu.Lock()
 			p.logs.WriteString(sc.Text() + "\n")
 			p.mu.Unlock()
-			if addr, ok := listeningAddr(sc.Bytes()); ok {
+			if addr, ok := listeningAddr(sc.Bytes(), msg); ok {
 				once.Do(func() { listening <- addr })
 			}
 		}
@@ -97,20 +111,20 @@ func StartProcess(t testing.TB, dataDir string, env []string, args ...string) *P
 	case addr := <-listening:
 		p.Addr, p.URL = addr, "http://"+addr
 	case err := <-p.done:
-		t.Fatalf("serve exited before listening: %v\n%s", err, p.Logs())
+		t.Fatalf("%s exited before listening: %v\n%s", subcommand, err, p.Logs())
 	case <-time.After(60 * time.Second):
-		t.Fatalf("serve did not start\n%s", p.Logs())
+		t.Fatalf("%s did not start\n%s", subcommand, p.Logs())
 	}
 	return p
 }
 
-// listeningAddr reads the address from serve's "listening" log line.
-func listeningAddr(line []byte) (string, bool) {
+// listeningAddr reads the address from the log line whose message is msg.
+func listeningAddr(line []byte, msg string) (string, bool) {
 	var rec struct {
 		Msg  string `json:"msg"`
 		Addr string `json:"addr"`
 	}
-	if json.Unmarshal(line, &rec) != nil || rec.Msg != "listening" || rec.Addr == "" {
+	if json.Unmarshal(line, &rec) != nil || rec.Msg != msg || rec.Addr == "" {
 		return "", false
 	}
 	return rec.Addr, true
