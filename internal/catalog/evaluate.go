@@ -28,7 +28,7 @@ func (s *Service) policyInput(ctx context.Context, q meta.Q, r repo.Repo, f form
 		Repo: policy.RepoInput{Key: r.Key, Type: r.Type, Format: r.Format},
 		Version: policy.VersionInput{
 			ID: v.ID, Format: r.Format, Namespace: p.Namespace, Name: p.Name, Package: f.FullName(p.Namespace, p.Name),
-			Version: v.Version, CreatedBy: v.CreatedBy, Labels: map[string]string{},
+			Version: v.Version, CreatedBy: v.CreatedBy, Labels: map[string]string{}, UpstreamPublishedAt: v.UpstreamPublishedAt,
 		},
 		Principal: policy.PrincipalInput{Subject: caller.Name()},
 		Stage:     stage,

@@ -55,10 +55,16 @@ func (s *Service) publish(ctx context.Context, caller *auth.Principal, repoKey, 
 	if err != nil {
 		return PublishResult{}, err
 	}
+	return s.publishIn(ctx, caller, r, f, versionID)
+}
+
+// publishIn publishes draft versionID of r, whose access was checked.
+func (s *Service) publishIn(ctx context.Context, caller *auth.Principal, r repo.Repo, f format.Format, versionID string) (PublishResult, error) {
+	repoKey := r.Key
 	var out PublishResult
 	var denied *policy.Result
 	now := s.now().UTC().Truncate(time.Microsecond)
-	err = s.db.Tx(ctx, func(tx *meta.Tx) error {
+	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
 		v, p, err := s.lockedVersion(ctx, tx, r, versionID)
 		if err != nil {
 			return err

@@ -24,7 +24,8 @@ const (
 	KindPreconditionFailed
 	KindRangeNotSatisfiable
 	KindMethodNotAllowed
-	KindLocked // 423: the resource exists but is held back (quarantine)
+	KindLocked     // 423: the resource exists but is held back (quarantine)
+	KindBadGateway // 502: an upstream (a remote repository's) failed or answered nonsense
 )
 
 // Error is a domain error. Code is stable and machine readable ("bad_request",

@@ -25,4 +25,5 @@ var kindStatus = map[Kind]int{
 	KindRangeNotSatisfiable: http.StatusRequestedRangeNotSatisfiable,
 	KindMethodNotAllowed:    http.StatusMethodNotAllowed,
 	KindLocked:              http.StatusLocked,
+	KindBadGateway:          http.StatusBadGateway,
 }

@@ -32,6 +32,9 @@ type Version struct {
 	// why; empty unless it is tombstoned.
 	TombstonedBy    string
 	TombstoneReason string
+	// UpstreamPublishedAt is when a remote repository's upstream published
+	// a cached version; nil for versions published here.
+	UpstreamPublishedAt *time.Time
 	// Labels are set on the draft and frozen at publish (JSON object of
 	// strings; "{}" when none).
 	Labels string
@@ -47,7 +50,7 @@ func (v Version) Blocked() bool {
 	return v.Quarantine == QuarantineHeld || v.Quarantine == QuarantineRejected
 }
 
-const versionColumns = "id, package_id, version, state, manifest, created_by, created_at, updated_at, published_by, published_at, tombstoned_at, labels, tombstoned_by, tombstone_reason"
+const versionColumns = "id, package_id, version, state, manifest, created_by, created_at, updated_at, published_by, published_at, tombstoned_at, labels, tombstoned_by, tombstone_reason, upstream_published_at"
 
 // versionSelect is versionColumns plus the quarantine status, for reads.
 const versionSelect = versionColumns + ", (SELECT q.status FROM quarantine q WHERE q.version_id = versions.id)"
@@ -58,8 +61,8 @@ func (q Q) InsertVersion(ctx context.Context, v Version) error {
 	if labels == "" {
 		labels = "{}"
 	}
-	_, err := q.exec(ctx, "INSERT INTO versions ("+versionColumns+") VALUES (?, ?, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL, ?, NULL, NULL)",
-		v.ID, v.PackageID, v.Version, v.State, v.CreatedBy, Micros(v.CreatedAt), Micros(v.UpdatedAt), labels)
+	_, err := q.exec(ctx, "INSERT INTO versions ("+versionColumns+") VALUES (?, ?, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL, ?, NULL, NULL, ?)",
+		v.ID, v.PackageID, v.Version, v.State, v.CreatedBy, Micros(v.CreatedAt), Micros(v.UpdatedAt), labels, microsOrNil(v.UpstreamPublishedAt))
 	if isUniqueViolation(err) {
 		return ErrExists
 	}
@@ -165,10 +168,10 @@ func scanVersion(s scanner) (Version, error) {
 	var v Version
 	var manifest, publishedBy sql.NullString
 	var created, updated int64
-	var published, tombstoned sql.NullInt64
+	var published, tombstoned, upstream sql.NullInt64
 	var quarantine, tombstonedBy, tombstoneReason sql.NullString
 	err := s.Scan(&v.ID, &v.PackageID, &v.Version, &v.State, &manifest, &v.CreatedBy, &created, &updated, &publishedBy, &published, &tombstoned, &v.Labels,
-		&tombstonedBy, &tombstoneReason, &quarantine)
+		&tombstonedBy, &tombstoneReason, &upstream, &quarantine)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Version{}, ErrNotFound
 	}
@@ -181,6 +184,6 @@ func scanVersion(s scanner) (Version, error) {
 	v.PublishedBy, v.Quarantine = publishedBy.String, quarantine.String
 	v.TombstonedBy, v.TombstoneReason = tombstonedBy.String, tombstoneReason.String
 	v.CreatedAt, v.UpdatedAt = FromMicros(created), FromMicros(updated)
-	v.PublishedAt, v.TombstonedAt = timeOrNil(published), timeOrNil(tombstoned)
+	v.PublishedAt, v.TombstonedAt, v.UpstreamPublishedAt = timeOrNil(published), timeOrNil(tombstoned), timeOrNil(upstream)
 	return v, nil
 }

@@ -44,6 +44,9 @@ type Settings struct {
 	// RedirectDownloads answers blob downloads with a redirect to a
 	// short-lived pre-signed URL when the blob store offers one (S3).
 	RedirectDownloads bool `json:"redirectDownloads"`
+	// MetadataTTLSeconds is how long a remote repository serves fetched
+	// metadata before asking its upstream again (0: 300 seconds).
+	MetadataTTLSeconds int `json:"metadataTtlSeconds"`
 }
 
 func (s Settings) validate() error {
@@ -52,6 +55,9 @@ func (s Settings) validate() error {
 	}
 	if s.MaxUploadSessions < 0 {
 		return fault.BadRequest("settings.maxUploadSessions", "must not be negative")
+	}
+	if s.MetadataTTLSeconds < 0 {
+		return fault.BadRequest("settings.metadataTtlSeconds", "must not be negative")
 	}
 	return nil
 }

@@ -24,7 +24,9 @@ import (
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/native"
 	"github.com/artifortress/artifortress/internal/native/npm"
+	"github.com/artifortress/artifortress/internal/netguard"
 	"github.com/artifortress/artifortress/internal/publicurl"
+	"github.com/artifortress/artifortress/internal/remote"
 	"github.com/artifortress/artifortress/internal/repo"
 	"github.com/artifortress/artifortress/internal/search"
 	"github.com/artifortress/artifortress/internal/telemetry"
@@ -133,8 +135,15 @@ func (s *Server) init(ctx context.Context) error {
 		"blobs":    s.store.Ping,
 	}, 5*time.Second, s.log))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
+	// Remote repositories fetch through the same SSRF guard as webhooks,
+	// with room for large artifacts and a CDN's redirects.
+	remoteGuard, err := netguard.New(netguard.Config{Allow: s.cfg.OutboundAllowList(), Timeout: 30 * time.Minute, MaxRedirects: 5})
+	if err != nil {
+		return fmt.Errorf("outbound-allow: %w", err)
+	}
+	remotes := remote.New(s.db, remoteGuard, s.log, metrics.Registry)
 	mux.Handle(native.Prefix, native.New(s.auth, s.repos, s.log, map[string]native.Handler{
-		"npm": npm.New(s.catalog, s.transfer, s.checksums.Ensure, s.search),
+		"npm": npm.New(s.catalog, s.transfer, s.checksums.Ensure, s.search, remotes),
 	}))
 	// The public-URL middleware goes outermost: the metrics middleware must
 	// hand the mux the very request whose matched pattern it then reads.

@@ -9,6 +9,7 @@ import (
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/repo"
 	"github.com/artifortress/artifortress/internal/telemetry"
 )
 
@@ -28,6 +29,27 @@ func (s *Service) PutBlobChecked(ctx context.Context, caller *auth.Principal, re
 	if err != nil {
 		return meta.Blob{}, err
 	}
+	return s.ingest(ctx, caller, r, body, expect, check)
+}
+
+// CacheBlob stores bytes a remote repository fetched from its upstream,
+// exactly as PutBlobChecked stores an upload (hashed while they stream,
+// verified, deduplicated, linked into the repository). The caller needs
+// only to read the remote repository: the node caches on its behalf.
+func (s *Service) CacheBlob(ctx context.Context, caller *auth.Principal, repoKey string, body io.Reader, expect blob.Expect, check func(blob.Sums) error) (meta.Blob, error) {
+	r, err := s.repos.Access(ctx, caller, repoKey, auth.RoleRead)
+	if err != nil {
+		return meta.Blob{}, err
+	}
+	if r.Type != repo.TypeRemote {
+		return meta.Blob{}, fault.Coded(fault.KindConflict, "repository_not_remote", "repository %q is %s; only remote repositories cache", repoKey, r.Type)
+	}
+	return s.ingest(ctx, caller, r, body, expect, check)
+}
+
+// ingest stores body in repository r: see PutBlobChecked.
+func (s *Service) ingest(ctx context.Context, caller *auth.Principal, r repo.Repo, body io.Reader, expect blob.Expect, check func(blob.Sums) error) (meta.Blob, error) {
+	repoKey := r.Key
 	expect.MaxSize = s.maxBlobBytes(r)
 	if expect.MaxSize > 0 && expect.Size > expect.MaxSize {
 		return meta.Blob{}, tooLarge(expect.MaxSize)

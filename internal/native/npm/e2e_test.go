@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/artifortress/artifortress/internal/config"
 	"github.com/artifortress/artifortress/internal/servertest"
 )
 
@@ -186,4 +187,38 @@ func TestNPMClient(t *testing.T) {
 	}
 	env.Must(t, 200, "POST", "/v1/repos/npm-local/quarantine/"+lane.Items[0].ID+"/release", env.AdminToken, nil)
 	npm.must(app, "install", "held")
+}
+
+// TestNPMClientThroughRemote: the real npm installs through a remote
+// repository whose upstream is another node, and installs again from the
+// cache (with an empty npm cache) once the upstream is gone.
+func TestNPMClientThroughRemote(t *testing.T) {
+	npm := newNPM(t)
+	upstream := servertest.Start(t, servertest.Backends()[0])
+	upstream.CreateRepo(t, "npm-local", map[string]any{"format": "npm", "settings": map[string]any{"anonymousRead": true}})
+	lib := npm.project(upstream.URL+"/r/npm-local/", upstream.AdminToken, `{"name":"@acme/greet","version":"2.0.0","license":"MIT"}`)
+	npm.must(lib, "publish")
+	proxy := newUpstreamProxy(t, upstream.URL)
+
+	env := servertest.Start(t, servertest.Backends()[0], func(c *config.Config) { c.OutboundAllow = "127.0.0.1" })
+	remoteRepo(t, env, "npm-remote", proxy.URL, nil)
+	reader := env.Token(t, "dev", "repo:npm-remote:read")
+	registry := env.URL + "/r/npm-remote/"
+	consumer := newNPM(t) // not the publisher's npm cache, which holds the tarball already
+	app := consumer.project(registry, reader, `{"name":"app","version":"1.0.0","private":true}`)
+	consumer.must(app, "install", "@acme/greet")
+	if out := consumer.must(app, "exec", "--", "node", "-e", "console.log(require('@acme/greet'))"); !strings.Contains(out, "2.0.0") {
+		t.Fatalf("installed through the remote: %s", out)
+	}
+
+	if n := proxy.count("/r/npm-local/@acme/greet/-/greet-2.0.0.tgz"); n != 1 {
+		t.Fatalf("the remote fetched the tarball %d times from the upstream, want 1", n)
+	}
+	proxy.alive.Store(false)
+	offline := newNPM(t) // an empty npm cache: every byte comes from the remote's cache
+	again := offline.project(registry, reader, `{"name":"again","version":"1.0.0","private":true}`)
+	offline.must(again, "install", "@acme/greet@2.0.0")
+	if out := offline.must(again, "exec", "--", "node", "-e", "console.log(require('@acme/greet'))"); !strings.Contains(out, "2.0.0") {
+		t.Fatalf("installed with the upstream down: %s", out)
+	}
 }

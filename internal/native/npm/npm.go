@@ -16,6 +16,8 @@ import (
 	"github.com/artifortress/artifortress/internal/fault"
 	npmformat "github.com/artifortress/artifortress/internal/format/npm"
 	"github.com/artifortress/artifortress/internal/native"
+	"github.com/artifortress/artifortress/internal/remote"
+	"github.com/artifortress/artifortress/internal/repo"
 	"github.com/artifortress/artifortress/internal/search"
 	"github.com/artifortress/artifortress/internal/transfer"
 )
@@ -29,11 +31,13 @@ type Handler struct {
 	checksums func(ctx context.Context, d blob.Digest) (blob.Checksums, error)
 	// search answers npm search (nil: not served).
 	search *search.Service
+	// remote fetches for remote npm repositories.
+	remote *remote.Client
 }
 
 // New returns the npm handler.
-func New(c *catalog.Service, t *transfer.Service, checksums func(context.Context, blob.Digest) (blob.Checksums, error), s *search.Service) *Handler {
-	return &Handler{catalog: c, transfer: t, checksums: checksums, search: s}
+func New(c *catalog.Service, t *transfer.Service, checksums func(context.Context, blob.Digest) (blob.Checksums, error), s *search.Service, r *remote.Client) *Handler {
+	return &Handler{catalog: c, transfer: t, checksums: checksums, search: s, remote: r}
 }
 
 // Serve routes an npm request.
@@ -60,6 +64,9 @@ func (h *Handler) Serve(w http.ResponseWriter, req *native.Request) error {
 	name, rest, err := packageName(segs)
 	if err != nil {
 		return err
+	}
+	if req.Repo.Type == repo.TypeRemote {
+		return h.serveRemote(w, req, name, rest)
 	}
 	switch {
 	case len(rest) == 0 && (m == http.MethodGet || m == http.MethodHead):

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/artifortress/artifortress/internal/blobhttp"
+	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/native"
@@ -14,16 +15,28 @@ import (
 // conditional requests, like every blob download; quarantined versions
 // answer 423.
 func (h *Handler) tarball(w http.ResponseWriter, req *native.Request, name, file string) error {
-	prefix := tarballName(name, "")
-	prefix = strings.TrimSuffix(prefix, ".tgz")
-	if !strings.HasPrefix(file, prefix) || !strings.HasSuffix(file, ".tgz") || len(file) <= len(prefix)+len(".tgz") {
-		return fault.Coded(fault.KindNotFound, "file_not_found", "%q is not a tarball of %s", file, name)
+	version, err := tarballVersion(name, file)
+	if err != nil {
+		return err
 	}
-	version := strings.TrimSuffix(strings.TrimPrefix(file, prefix), ".tgz")
 	f, err := h.catalog.File(req.Context(), req.Caller, req.Repo.Key, name, version, file)
 	if err != nil {
 		return err
 	}
+	return h.serveFile(w, req, f)
+}
+
+// tarballVersion reads the version from a tarball's file name.
+func tarballVersion(name, file string) (string, error) {
+	prefix := strings.TrimSuffix(tarballName(name, ""), ".tgz")
+	if !strings.HasPrefix(file, prefix) || !strings.HasSuffix(file, ".tgz") || len(file) <= len(prefix)+len(".tgz") {
+		return "", fault.Coded(fault.KindNotFound, "file_not_found", "%q is not a tarball of %s", file, name)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(file, prefix), ".tgz"), nil
+}
+
+// serveFile sends a version's file.
+func (h *Handler) serveFile(w http.ResponseWriter, req *native.Request, f catalog.File) error {
 	l := meta.BlobLink{Blob: meta.Blob{Digest: f.Entry.Digest, Size: f.Entry.Size}, Repo: f.Repo.Key}
 	if f.Version.Row.PublishedAt != nil {
 		l.LinkedAt = *f.Version.Row.PublishedAt
