@@ -41,7 +41,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
-func (m *metrics) result(repo, kind, result string) { m.results.WithLabelValues(repo, kind, result).Inc() }
+func (m *metrics) result(repo, kind, result string) {
+	m.results.WithLabelValues(repo, kind, result).Inc()
+}
 
 func (m *metrics) latency(repo, kind string, d time.Duration) {
 	m.upstream.WithLabelValues(repo, kind).Observe(d.Seconds())

@@ -83,7 +83,9 @@ func TestRemoteRepository(t *testing.T) {
 	reader := env.Token(t, "reader", "repo:npm-remote:read")
 
 	var pk struct {
-		Versions map[string]struct{ Dist struct{ Tarball, Shasum string } }
+		Versions map[string]struct {
+			Dist struct{ Tarball, Shasum string }
+		}
 		DistTags map[string]string `json:"dist-tags"`
 	}
 	env.Must(t, 200, "GET", "/r/npm-remote/left", reader, nil).JSON(t, &pk)
@@ -179,7 +181,9 @@ func TestRemotePoliciesAndQuarantine(t *testing.T) {
 	if _, offered := pk.Versions["1.1.0"]; offered || len(pk.Versions) != 1 {
 		t.Errorf("the refused version is still offered: %v", pk.Versions)
 	}
-	var denials struct{ Items []struct{ Policy, Decision string } }
+	var denials struct {
+		Items []struct{ Policy, Decision string }
+	}
 	var v struct{ VersionID string }
 	env.Must(t, 200, "GET", "/v1/repos/npm-remote/packages/left/versions/1.1.0", env.AdminToken, nil).JSON(t, &v)
 	env.Must(t, 200, "GET", "/v1/repos/npm-remote/packages/versions/"+v.VersionID+"/evaluations", env.AdminToken, nil).JSON(t, &denials)
@@ -232,5 +236,3 @@ func grepLines(s, substr string) string {
 	}
 	return strings.Join(out, "\n")
 }
-
-
