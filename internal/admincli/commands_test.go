@@ -11,8 +11,9 @@ const (
 	patsBody   = `{"items":[` +
 		`{"tokenId":"k3v9x2m4q8r1","subject":"ci-bot","scopes":["repo:npm-local:write"],"createdBy":"admin","createdAt":"2026-11-26T18:00:00Z","expiresAt":"2026-11-27T18:00:00Z","lastUsedAt":"2026-11-26T19:00:00Z","revokedAt":null},` +
 		`{"tokenId":"a1b2c3d4e5f6","subject":"ci-bot","scopes":["admin"],"createdBy":"admin","createdAt":"2026-11-20T18:00:00Z","expiresAt":"2026-12-20T18:00:00Z","lastUsedAt":null,"revokedAt":"2026-11-21T08:00:00Z"}]}`
-	repoBody  = `{"key":"npm","type":"virtual","format":"npm","description":"all npm","upstreamUrl":"","members":["npm-local","npmjs"],"settings":{"anonymousRead":true},"createdAt":"2026-11-26T18:00:00Z","updatedAt":"2026-11-26T18:05:00Z"}`
-	reposBody = `{"items":[` +
+	repoBody      = `{"key":"npm","type":"virtual","format":"npm","description":"all npm","upstreamUrl":"","members":["npm-local","npmjs"],"settings":{"anonymousRead":true},"createdAt":"2026-11-26T18:00:00Z","updatedAt":"2026-11-26T18:05:00Z"}`
+	filesRepoBody = `{"key":"files","type":"local","format":"generic","description":"","upstreamUrl":"","members":[],"settings":{"anonymousRead":false,"maxBlobBytes":10737418240,"maxUploadSessions":128,"redirectDownloads":true},"createdAt":"2026-11-26T18:00:00Z","updatedAt":"2026-11-26T18:00:00Z"}`
+	reposBody     = `{"items":[` +
 		`{"key":"npm-local","type":"local","format":"npm","description":"internal\tpackages","upstreamUrl":"","members":[],"settings":{"anonymousRead":false}},` +
 		`{"key":"npmjs","type":"remote","format":"npm","description":"","upstreamUrl":"https://registry.npmjs.org","members":[],"settings":{"anonymousRead":false}}]}`
 	bindingsBody = `{"items":[{"subject":"alice","roles":["write"]},{"subject":"release-bot","roles":["read","promote"]}]}`
@@ -210,7 +211,7 @@ func TestRepos(t *testing.T) {
 			replies: []cannedReply{reply(201, repoBody)},
 			want: []wantRequest{{method: "POST", path: "/v1/repos",
 				body: `{"key":"npm-local","type":"local","format":"npm","description":"internal"}`}},
-			outHas: []string{"Key:             npm\n"},
+			outHas: []string{"Key:                  npm\n"},
 		},
 		{
 			name:    "create remote",
@@ -225,16 +226,37 @@ func TestRepos(t *testing.T) {
 			replies: []cannedReply{reply(201, repoBody)},
 			want: []wantRequest{{method: "POST", path: "/v1/repos",
 				body: `{"key":"npm","type":"virtual","format":"npm","members":["npmjs","npm-local"],"settings":{"anonymousRead":true}}`}},
-			stdout: "Key:             npm\n" +
-				"Type:            virtual\n" +
-				"Format:          npm\n" +
-				"Description:     all npm\n" +
-				"Upstream URL:    -\n" +
-				"Members:         npm-local,npmjs\n" +
-				"Anonymous read:  true\n" +
-				"Created:         2026-11-26T18:00:00Z\n" +
-				"Updated:         2026-11-26T18:05:00Z\n",
+			stdout: "Key:                  npm\n" +
+				"Type:                 virtual\n" +
+				"Format:               npm\n" +
+				"Description:          all npm\n" +
+				"Upstream URL:         -\n" +
+				"Members:              npm-local,npmjs\n" +
+				"Anonymous read:       true\n" +
+				"Max blob bytes:       0 (the server's --max-blob-bytes)\n" +
+				"Max upload sessions:  0 (the server's --max-upload-sessions)\n" +
+				"Redirect downloads:   false\n" +
+				"Created:              2026-11-26T18:00:00Z\n" +
+				"Updated:              2026-11-26T18:05:00Z\n",
 		},
+		{
+			name: "create with every setting",
+			args: []string{"repos", "create", "files", "--type", "local", "--format", "generic",
+				"--anonymous-read=false", "--max-blob-bytes", "10737418240", "--max-upload-sessions", "128", "--redirect-downloads"},
+			replies: []cannedReply{reply(201, filesRepoBody)},
+			want: []wantRequest{{method: "POST", path: "/v1/repos",
+				body: `{"key":"files","type":"local","format":"generic","settings":{"anonymousRead":false,"maxBlobBytes":10737418240,"maxUploadSessions":128,"redirectDownloads":true}}`}},
+			outHas: []string{"Max blob bytes:       10737418240\n", "Max upload sessions:  128\n", "Redirect downloads:   true\n"},
+		},
+		{
+			name:    "create sends only the settings given",
+			args:    []string{"repos", "create", "files", "--type", "local", "--format", "generic", "--max-upload-sessions", "0"},
+			replies: []cannedReply{reply(201, filesRepoBody)},
+			want: []wantRequest{{method: "POST", path: "/v1/repos",
+				body: `{"key":"files","type":"local","format":"generic","settings":{"maxUploadSessions":0}}`}},
+		},
+		{name: "create bad size", args: []string{"repos", "create", "x", "--type", "local", "--format", "generic", "--max-blob-bytes", "10GiB"}, code: 2, errHas: []string{"--max-blob-bytes"}},
+		{name: "create bad count", args: []string{"repos", "create", "x", "--type", "local", "--format", "generic", "--max-upload-sessions", "many"}, code: 2, errHas: []string{"--max-upload-sessions"}},
 		{
 			name:    "create conflict",
 			args:    []string{"repos", "create", "npm-local", "--type", "local", "--format", "npm"},
@@ -315,7 +337,29 @@ func TestRepos(t *testing.T) {
 			code:   1,
 			errHas: []string{"error: bad_request: members[0]: format pypi differs from npm (field=members[0])\n"},
 		},
-		{name: "update nothing", args: []string{"repos", "update", "npm"}, code: 2, errHas: []string{"nothing to update"}},
+		{
+			name:    "update one setting leaves the others out",
+			args:    []string{"repos", "update", "files", "--redirect-downloads"},
+			replies: []cannedReply{reply(200, filesRepoBody)},
+			want:    []wantRequest{{method: "PATCH", path: "/v1/repos/files", body: `{"settings":{"redirectDownloads":true}}`}},
+		},
+		{
+			name:    "update limits back to the server's with 0",
+			args:    []string{"repos", "update", "files", "--max-blob-bytes", "0", "--max-upload-sessions", "16", "--redirect-downloads=false"},
+			replies: []cannedReply{reply(200, filesRepoBody)},
+			want: []wantRequest{{method: "PATCH", path: "/v1/repos/files",
+				body: `{"settings":{"maxBlobBytes":0,"maxUploadSessions":16,"redirectDownloads":false}}`}},
+		},
+		{
+			name:    "update setting refused by the server",
+			args:    []string{"repos", "update", "files", "--max-blob-bytes", "-1"},
+			replies: []cannedReply{reply(400, `{"error":{"code":"bad_request","message":"settings.maxBlobBytes: must not be negative","details":{"field":"settings.maxBlobBytes"}}}`)},
+			want:    []wantRequest{{method: "PATCH", path: "/v1/repos/files", body: `{"settings":{"maxBlobBytes":-1}}`}},
+			code:    1,
+			errHas:  []string{"error: bad_request: settings.maxBlobBytes: must not be negative"},
+		},
+		{name: "update nothing", args: []string{"repos", "update", "npm"}, code: 2, errHas: []string{"nothing to update", "--max-blob-bytes", "--redirect-downloads"}},
+		{name: "update bad size", args: []string{"repos", "update", "files", "--max-blob-bytes", "big"}, code: 2, errHas: []string{"--max-blob-bytes"}},
 		{name: "update bad bool", args: []string{"repos", "update", "npm", "--anonymous-read=maybe"}, code: 2},
 		{
 			name:    "delete",

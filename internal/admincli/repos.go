@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -32,21 +31,16 @@ type repository struct {
 	UpdatedAt   string       `json:"updatedAt"`
 }
 
-// repoSettings is the settings object of a repository.
-type repoSettings struct {
-	AnonymousRead bool `json:"anonymousRead"`
-}
-
 // repoCreateRequest is the body of POST /v1/repos. Optional fields are left
 // out when their flag is not given ("others must not set it").
 type repoCreateRequest struct {
-	Key         string        `json:"key"`
-	Type        string        `json:"type"`
-	Format      string        `json:"format"`
-	Description string        `json:"description,omitempty"`
-	UpstreamURL string        `json:"upstreamUrl,omitempty"`
-	Members     []string      `json:"members,omitempty"`
-	Settings    *repoSettings `json:"settings,omitempty"`
+	Key         string         `json:"key"`
+	Type        string         `json:"type"`
+	Format      string         `json:"format"`
+	Description string         `json:"description,omitempty"`
+	UpstreamURL string         `json:"upstreamUrl,omitempty"`
+	Members     []string       `json:"members,omitempty"`
+	Settings    map[string]any `json:"settings,omitempty"`
 }
 
 func newReposCommand(o *options) *cobra.Command {
@@ -72,8 +66,8 @@ func newReposCommand(o *options) *cobra.Command {
 
 func newReposCreateCommand(o *options) *cobra.Command {
 	var (
-		req           repoCreateRequest
-		anonymousRead bool
+		req      repoCreateRequest
+		settings *repoSettingFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "create KEY --type local|remote|virtual --format FORMAT [flags]",
@@ -84,10 +78,15 @@ KEY: [a-z0-9][a-z0-9._-]{0,63}. A remote repository needs --upstream-url (absolu
 http or https URL); a virtual repository needs its members, existing repositories of
 the same format, listed in order (repeat --member; the order is kept). Other types take neither.
 
+Settings whose flags are not given keep their defaults: off, and the server's
+limits. Setting flags:
+` + settingFlagNames + `.
+
 Formats: ` + strings.Join(repoFormats, ", ") + `.`,
 		Example: `  artifortress admin repos create npm-local --type local --format npm --description "internal packages"
   artifortress admin repos create npmjs --type remote --format npm --upstream-url https://registry.npmjs.org
-  artifortress admin repos create npm --type virtual --format npm --member npm-local --member npmjs --anonymous-read`,
+  artifortress admin repos create npm --type virtual --format npm --member npm-local --member npmjs --anonymous-read
+  artifortress admin repos create files --type local --format generic --max-blob-bytes 10737418240 --max-upload-sessions 128 --redirect-downloads`,
 		Args: exactArgs("KEY"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req.Key = args[0]
@@ -100,9 +99,7 @@ Formats: ` + strings.Join(repoFormats, ", ") + `.`,
 			if req.Format == "" {
 				return usageErrorf("--format is required (one of %s)", strings.Join(repoFormats, ", "))
 			}
-			if cmd.Flags().Changed("anonymous-read") {
-				req.Settings = &repoSettings{AnonymousRead: anonymousRead}
-			}
+			req.Settings = settings.changed()
 			s, err := o.session(cmd, false)
 			if err != nil {
 				return err
@@ -121,7 +118,7 @@ Formats: ` + strings.Join(repoFormats, ", ") + `.`,
 	f.StringVar(&req.Description, "description", "", "free-text `description`")
 	f.StringVar(&req.UpstreamURL, "upstream-url", "", "upstream `URL` of a remote repository")
 	f.StringArrayVar(&req.Members, "member", nil, "`key` of a member of a virtual repository, repeatable; the order is kept")
-	f.BoolVar(&anonymousRead, "anonymous-read", false, "let unauthenticated clients read the repository")
+	settings = newRepoSettingFlags(f)
 	registerRepoCompletions(cmd)
 	return cmd
 }
@@ -197,18 +194,21 @@ func newReposUpdateCommand(o *options) *cobra.Command {
 	var (
 		description, upstreamURL string
 		members                  []string
-		anonymousRead            bool
+		settings                 *repoSettingFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "update KEY [--description D] [--upstream-url U] [--member M...] [--anonymous-read=true|false]",
+		Use:   "update KEY [--description D] [--upstream-url U] [--member M...] [setting flags]",
 		Short: "Change a repository's description, upstream, members or settings",
 		Long: `Change a repository. Only the fields whose flags are given are sent; the others
 keep their values (type, format and key are fixed). --member replaces the whole
 member list of a virtual repository, in the order given. --description "" clears
-the description.`,
+the description. Each setting flag changes that setting alone; 0 for a limit
+restores the server's default. Setting flags:
+` + settingFlagNames + `.`,
 		Example: `  artifortress admin repos update npm-local --description "internal npm packages"
   artifortress admin repos update npm --member npm-local --member npmjs
-  artifortress admin repos update npm --anonymous-read=false`,
+  artifortress admin repos update npm --anonymous-read=false
+  artifortress admin repos update files --max-blob-bytes 0 --max-upload-sessions 16 --redirect-downloads=false`,
 		Args: exactArgs("KEY"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := cmd.Flags()
@@ -222,11 +222,11 @@ the description.`,
 			if f.Changed("member") {
 				body["members"] = members
 			}
-			if f.Changed("anonymous-read") {
-				body["settings"] = map[string]any{"anonymousRead": anonymousRead}
+			if changed := settings.changed(); changed != nil {
+				body["settings"] = changed
 			}
 			if len(body) == 0 {
-				return usageErrorf("nothing to update: give at least one of --description, --upstream-url, --member, --anonymous-read")
+				return usageErrorf("nothing to update: give at least one of --description, --upstream-url, --member, %s", settingFlagNames)
 			}
 			s, err := o.session(cmd, false)
 			if err != nil {
@@ -244,7 +244,7 @@ the description.`,
 	f.StringVar(&description, "description", "", "new `description` (\"\" clears it)")
 	f.StringVar(&upstreamURL, "upstream-url", "", "new upstream `URL` of a remote repository")
 	f.StringArrayVar(&members, "member", nil, "`key` of a member of a virtual repository, repeatable; the order is kept; replaces the whole list")
-	f.BoolVar(&anonymousRead, "anonymous-read", false, "let unauthenticated clients read the repository (--anonymous-read=false turns it off)")
+	settings = newRepoSettingFlags(f)
 	return cmd
 }
 
@@ -279,17 +279,17 @@ passes --force.`,
 }
 
 func writeRepository(w io.Writer, r *repository) error {
-	return writeFields(w, [][2]string{
+	fields := [][2]string{
 		{"Key", r.Key},
 		{"Type", r.Type},
 		{"Format", r.Format},
 		{"Description", r.Description},
 		{"Upstream URL", r.UpstreamURL},
 		{"Members", join(r.Members)},
-		{"Anonymous read", strconv.FormatBool(r.Settings.AnonymousRead)},
-		{"Created", r.CreatedAt},
-		{"Updated", r.UpdatedAt},
-	})
+	}
+	fields = append(fields, settingFields(r.Settings)...)
+	fields = append(fields, [][2]string{{"Created", r.CreatedAt}, {"Updated", r.UpdatedAt}}...)
+	return writeFields(w, fields)
 }
 
 func registerRepoCompletions(cmd *cobra.Command) {

@@ -22,44 +22,48 @@ import (
 // bindings) and through the --auth-cache-ttl cache (parse and hash compare).
 // Compare with BenchmarkAuthorizedGetRepo to see what HTTP and JSON add.
 func BenchmarkAuthenticate(b *testing.B) {
-	for _, be := range servertest.Backends() {
-		for _, ttl := range []time.Duration{0, 2 * time.Second} {
-			name := be.Name + "/uncached"
-			if ttl > 0 {
-				name = be.Name + "/cached"
+	forEachAuthCache(b, func(b *testing.B, env *servertest.Env, tok string) {
+		svc := env.Server.Auth()
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := svc.Authenticate(b.Context(), tok); err != nil {
+					b.Fatal(err)
+				}
 			}
-			b.Run(name, func(b *testing.B) { benchAuthenticate(b, be, ttl) })
-		}
-	}
-}
-
-func benchAuthenticate(b *testing.B, be servertest.Backend, ttl time.Duration) {
-	env := servertest.Start(b, be, func(c *config.Config) { c.AuthCacheTTL = ttl })
-	env.CreateRepo(b, "libs", nil)
-	tok := env.Token(b, "bench", "repo:libs:read")
-	svc := env.Server.Auth()
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := svc.Authenticate(b.Context(), tok); err != nil {
-				b.Fatal(err)
-			}
-		}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
 
 // BenchmarkAuthorizedGetRepo measures a whole authorized request over
-// loopback HTTP: GET /v1/repos/{key} with a Bearer token.
+// loopback HTTP: GET /v1/repos/{key} with a Bearer token. Uncached, each
+// request reads the token, its subject's bindings and the repository from
+// the metadata store; cached, none of them.
 func BenchmarkAuthorizedGetRepo(b *testing.B) {
+	forEachAuthCache(b, func(b *testing.B, env *servertest.Env, tok string) {
+		benchRequests(b, env.HTTP.Client(), "GET", env.URL+"/v1/repos/libs", tok)
+	})
+}
+
+// forEachAuthCache runs fn as a sub-benchmark per metadata backend, with
+// --auth-cache-ttl 0 ("uncached": tokens and repositories are read from the
+// store on every request) and at its default ("cached"), on a node holding
+// the repository libs and a token that may read it.
+func forEachAuthCache(b *testing.B, fn func(b *testing.B, env *servertest.Env, tok string)) {
+	caches := []struct {
+		name string
+		ttl  time.Duration
+	}{{"uncached", 0}, {"cached", config.Defaults().AuthCacheTTL}}
 	for _, be := range servertest.Backends() {
-		b.Run(be.Name, func(b *testing.B) {
-			env := servertest.Start(b, be)
-			env.CreateRepo(b, "libs", nil)
-			tok := env.Token(b, "bench", "repo:libs:read")
-			benchRequests(b, env.HTTP.Client(), "GET", env.URL+"/v1/repos/libs", tok)
-		})
+		for _, c := range caches {
+			b.Run(be.Name+"/"+c.name, func(b *testing.B) {
+				env := servertest.Start(b, be, func(cfg *config.Config) { cfg.AuthCacheTTL = c.ttl })
+				env.CreateRepo(b, "libs", nil)
+				fn(b, env, env.Token(b, "bench", "repo:libs:read"))
+			})
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/artifortress/artifortress/internal/servertest"
 	"github.com/artifortress/artifortress/internal/testpg"
@@ -189,5 +191,61 @@ func TestMigrateCommandHonoursFlags(t *testing.T) {
 	out, _ = exec.Command(binary(t), "migrate", "up", "--data-dir", dir).CombinedOutput()
 	if !strings.Contains(string(out), "nothing to apply") {
 		t.Errorf("second migrate up: %s", out)
+	}
+}
+
+// TestServeRefusesPendingMigrations: with --no-auto-migrate, serve on an
+// empty store refuses to start, names the pending migration and the command
+// that applies it, and changes nothing; after `migrate up` with the same
+// settings it starts.
+func TestServeRefusesPendingMigrations(t *testing.T) {
+	for _, b := range servertest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			dataDir := t.TempDir()
+			var env []string
+			if url := b.DatabaseURL(t); url != "" {
+				env = []string{"ARTIFORTRESS_DATABASE_URL=" + url}
+			}
+			run := func(args ...string) (string, int) {
+				t.Helper()
+				ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // a serve that starts is killed, and fails below
+				defer cancel()
+				cmd := exec.CommandContext(ctx, binary(t), append(args, "--data-dir", dataDir)...)
+				cmd.Env = append(os.Environ(), env...)
+				out, err := cmd.CombinedOutput()
+				if ee, ok := err.(*exec.ExitError); ok {
+					return string(out), ee.ExitCode()
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				return string(out), 0
+			}
+
+			out, code := run("serve", "--no-auto-migrate", "--listen", "127.0.0.1:0")
+			if code != 1 || !strings.Contains(out, "migration 0001_control_plane is pending") || !strings.Contains(out, "artifortress migrate up") {
+				t.Fatalf("serve --no-auto-migrate on an empty store: exit %d, want 1 naming the pending migration and `migrate up`:\n%s", code, out)
+			}
+			if strings.Contains(out, `"msg":"listening"`) {
+				t.Errorf("serve listened before refusing:\n%s", out)
+			}
+			if _, err := os.Stat(filepath.Join(dataDir, "initial-admin-token")); !os.IsNotExist(err) {
+				t.Errorf("the refused start minted an initial token: %v", err)
+			}
+			if out, _ := run("migrate", "status"); strings.Contains(out, "applied") || !strings.Contains(out, "pending") {
+				t.Errorf("the refused start migrated:\n%s", out)
+			}
+
+			if out, code := run("migrate", "up"); code != 0 || !strings.Contains(out, "applied 0001") {
+				t.Fatalf("migrate up: exit %d\n%s", code, out)
+			}
+			n := startNode(t, dataDir, env, "--no-auto-migrate")
+			if code, body := get(t, n.URL+"/health/ready", ""); code != 200 {
+				t.Errorf("ready after migrate up: %d %s", code, body)
+			}
+			if strings.Contains(n.Logs(), "migration applied") {
+				t.Errorf("serve --no-auto-migrate applied a migration:\n%s", n.Logs())
+			}
+			n.Stop(t)
+		})
 	}
 }

@@ -60,7 +60,7 @@ func settings(c *Config) []setting {
 		{name: "tombstone-retention", help: "how long a deleted (tombstoned) version stays restorable before garbage collection may take it (0: not restorable)", value: (*durationValue)(&c.TombstoneRetention)},
 		{name: "worker", help: "run the event worker (search indexing, webhooks) in this process; turn it off where a separate 'artifortress worker' runs it", value: (*boolValue)(&c.Worker)},
 		{name: "event-lease", help: "how long a worker holds the events it claimed; events of a worker that died are taken over once it ends (handlers get at most half of it, and 10s)", value: (*durationValue)(&c.EventLease)},
-		{name: "outbound-allow", help: "comma-separated non-public destinations outbound calls (webhooks) may reach: CIDRs, addresses, host names, *.domain", value: (*stringValue)(&c.OutboundAllow)},
+		{name: "outbound-allow", help: "comma-separated non-public destinations outbound calls (webhooks, remote repositories' upstreams) may reach: CIDRs, addresses, host names, *.domain", value: (*stringValue)(&c.OutboundAllow)},
 		{name: "sweep-interval", help: "how often expired upload sessions and staging debris are cleaned", value: (*durationValue)(&c.SweepInterval)},
 	}
 }

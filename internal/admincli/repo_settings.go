@@ -1,0 +1,87 @@
+package admincli
+
+import (
+	"strconv"
+
+	"github.com/spf13/pflag"
+)
+
+// repoSettings is the settings object of a repository (docs/api.md,
+// "settings"). A zero value means the option is off or, for the limits,
+// that the server's own setting applies.
+type repoSettings struct {
+	AnonymousRead     bool  `json:"anonymousRead"`
+	MaxBlobBytes      int64 `json:"maxBlobBytes"`
+	MaxUploadSessions int   `json:"maxUploadSessions"`
+	RedirectDownloads bool  `json:"redirectDownloads"`
+}
+
+// repoSettingFlags binds one flag to each repository setting, shared by
+// `repos create` and `repos update`.
+type repoSettingFlags struct {
+	values repoSettings
+	flags  *pflag.FlagSet
+	// byFlag maps each flag to its settings key and current value.
+	byFlag []settingFlag
+}
+
+type settingFlag struct {
+	flag, key string
+	value     func() any
+}
+
+// Names of the setting flags, for usage messages.
+const settingFlagNames = "--anonymous-read, --max-blob-bytes, --max-upload-sessions, --redirect-downloads"
+
+// newRepoSettingFlags registers the setting flags on f.
+func newRepoSettingFlags(f *pflag.FlagSet) *repoSettingFlags {
+	s := &repoSettingFlags{flags: f}
+	v := &s.values
+	f.BoolVar(&v.AnonymousRead, "anonymous-read", false,
+		"let unauthenticated clients read the repository and its blobs (--anonymous-read=false turns it off)")
+	f.Int64Var(&v.MaxBlobBytes, "max-blob-bytes", 0,
+		"largest blob accepted in the repository, in `bytes` (0: the server's --max-blob-bytes)")
+	f.IntVar(&v.MaxUploadSessions, "max-upload-sessions", 0,
+		"how many unfinished upload sessions (`count`) the repository may have at once (0: the server's --max-upload-sessions)")
+	f.BoolVar(&v.RedirectDownloads, "redirect-downloads", false,
+		"answer blob downloads with a redirect to a short-lived pre-signed URL when the blob store offers one (S3); --redirect-downloads=false turns it off")
+	s.byFlag = []settingFlag{
+		{"anonymous-read", "anonymousRead", func() any { return v.AnonymousRead }},
+		{"max-blob-bytes", "maxBlobBytes", func() any { return v.MaxBlobBytes }},
+		{"max-upload-sessions", "maxUploadSessions", func() any { return v.MaxUploadSessions }},
+		{"redirect-downloads", "redirectDownloads", func() any { return v.RedirectDownloads }},
+	}
+	return s
+}
+
+// changed returns the settings whose flags were given, keyed as the API
+// names them, or nil when none was: the server keeps (PATCH) or defaults
+// (POST) the others.
+func (s *repoSettingFlags) changed() map[string]any {
+	var out map[string]any
+	for _, sf := range s.byFlag {
+		if s.flags.Changed(sf.flag) {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[sf.key] = sf.value()
+		}
+	}
+	return out
+}
+
+// settingFields are the table rows of a repository's settings.
+func settingFields(s repoSettings) [][2]string {
+	limit := func(n int64, server string) string {
+		if n == 0 {
+			return "0 (the server's " + server + ")"
+		}
+		return strconv.FormatInt(n, 10)
+	}
+	return [][2]string{
+		{"Anonymous read", strconv.FormatBool(s.AnonymousRead)},
+		{"Max blob bytes", limit(s.MaxBlobBytes, "--max-blob-bytes")},
+		{"Max upload sessions", limit(int64(s.MaxUploadSessions), "--max-upload-sessions")},
+		{"Redirect downloads", strconv.FormatBool(s.RedirectDownloads)},
+	}
+}
