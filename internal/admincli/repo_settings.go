@@ -14,6 +14,8 @@ type repoSettings struct {
 	MaxBlobBytes      int64 `json:"maxBlobBytes"`
 	MaxUploadSessions int   `json:"maxUploadSessions"`
 	RedirectDownloads bool  `json:"redirectDownloads"`
+	// MetadataTTLSeconds applies to remote repositories.
+	MetadataTTLSeconds int `json:"metadataTtlSeconds"`
 }
 
 // repoSettingFlags binds one flag to each repository setting, shared by
@@ -31,7 +33,7 @@ type settingFlag struct {
 }
 
 // Names of the setting flags, for usage messages.
-const settingFlagNames = "--anonymous-read, --max-blob-bytes, --max-upload-sessions, --redirect-downloads"
+const settingFlagNames = "--anonymous-read, --max-blob-bytes, --max-upload-sessions, --redirect-downloads, --metadata-ttl-seconds"
 
 // newRepoSettingFlags registers the setting flags on f.
 func newRepoSettingFlags(f *pflag.FlagSet) *repoSettingFlags {
@@ -45,11 +47,14 @@ func newRepoSettingFlags(f *pflag.FlagSet) *repoSettingFlags {
 		"how many unfinished upload sessions (`count`) the repository may have at once (0: the server's --max-upload-sessions)")
 	f.BoolVar(&v.RedirectDownloads, "redirect-downloads", false,
 		"answer blob downloads with a redirect to a short-lived pre-signed URL when the blob store offers one (S3); --redirect-downloads=false turns it off")
+	f.IntVar(&v.MetadataTTLSeconds, "metadata-ttl-seconds", 0,
+		"remote repositories: how long fetched metadata (packuments, index pages) is served before the upstream is asked again, in `seconds` (0: 300)")
 	s.byFlag = []settingFlag{
 		{"anonymous-read", "anonymousRead", func() any { return v.AnonymousRead }},
 		{"max-blob-bytes", "maxBlobBytes", func() any { return v.MaxBlobBytes }},
 		{"max-upload-sessions", "maxUploadSessions", func() any { return v.MaxUploadSessions }},
 		{"redirect-downloads", "redirectDownloads", func() any { return v.RedirectDownloads }},
+		{"metadata-ttl-seconds", "metadataTtlSeconds", func() any { return v.MetadataTTLSeconds }},
 	}
 	return s
 }
@@ -71,17 +76,29 @@ func (s *repoSettingFlags) changed() map[string]any {
 }
 
 // settingFields are the table rows of a repository's settings.
-func settingFields(s repoSettings) [][2]string {
+func settingFields(s repoSettings, repoType string) [][2]string {
 	limit := func(n int64, server string) string {
 		if n == 0 {
 			return "0 (the server's " + server + ")"
 		}
 		return strconv.FormatInt(n, 10)
 	}
-	return [][2]string{
+	fields := [][2]string{
 		{"Anonymous read", strconv.FormatBool(s.AnonymousRead)},
 		{"Max blob bytes", limit(s.MaxBlobBytes, "--max-blob-bytes")},
 		{"Max upload sessions", limit(int64(s.MaxUploadSessions), "--max-upload-sessions")},
 		{"Redirect downloads", strconv.FormatBool(s.RedirectDownloads)},
 	}
+	if repoType == "remote" {
+		fields = append(fields, [2]string{"Metadata TTL", metadataTTL(s.MetadataTTLSeconds)})
+	}
+	return fields
+}
+
+// metadataTTL shows a remote repository's metadata TTL.
+func metadataTTL(seconds int) string {
+	if seconds == 0 {
+		return "0 (300 seconds)"
+	}
+	return strconv.Itoa(seconds) + " seconds"
 }

@@ -287,7 +287,7 @@ func writeRepository(w io.Writer, r *repository) error {
 		{"Upstream URL", r.UpstreamURL},
 		{"Members", join(r.Members)},
 	}
-	fields = append(fields, settingFields(r.Settings)...)
+	fields = append(fields, settingFields(r.Settings, r.Type)...)
 	fields = append(fields, [][2]string{{"Created", r.CreatedAt}, {"Updated", r.UpdatedAt}}...)
 	return writeFields(w, fields)
 }
