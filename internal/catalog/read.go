@@ -162,7 +162,7 @@ func (s *Service) Packages(ctx context.Context, caller *auth.Principal, repoKey 
 	if o.Limit <= 0 || o.Limit > 1000 {
 		return PackageList{}, fault.BadRequest("limit", "want 1 to 1000")
 	}
-	filter := meta.PackageFilter{Repo: repoKey, Namespace: o.Namespace, NameContains: strings.ToLower(o.Query),
+	filter := meta.PackageFilter{Repo: repoKey, Namespace: o.Namespace, NameContains: o.Query,
 		PublishedOnly: !caller.Can(repoKey, auth.RoleWrite), Limit: o.Limit + 1}
 	if o.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(o.Cursor)
