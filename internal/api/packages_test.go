@@ -297,15 +297,23 @@ func TestEntryAndPublishPreconditions(t *testing.T) {
 
 // TestDatabaseRefusesChangesToPublishedVersions runs raw SQL, as an operator
 // with a database shell would: every change to a published version, its
-// entries or its manifest fails; only the move to tombstoned is allowed.
+// entries, its manifest or its package's coordinates fails; only the move to
+// tombstoned is allowed.
 func TestDatabaseRefusesChangesToPublishedVersions(t *testing.T) {
 	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
 		env := servertest.Start(t, b)
 		env.CreateRepo(t, "gen", nil)
+		env.CreateRepo(t, "other", nil)
 		v := publishGeneric(t, env, "gen", env.AdminToken, "frozen", "1.0.0", map[string]string{"a": "A", "b": "B"})
 		env.Must(t, 201, "PUT", "/v1/repos/gen/blobs", env.AdminToken, "C")
 		db := env.Server.DB()
+		const pkg = "(SELECT package_id FROM versions WHERE id = ?)"
 		refused := []string{
+			"UPDATE packages SET name = 'renamed' WHERE id = " + pkg,
+			"UPDATE packages SET namespace = 'team' WHERE id = " + pkg,
+			"UPDATE packages SET format = 'npm' WHERE id = " + pkg,
+			"UPDATE packages SET repo_key = 'other' WHERE id = " + pkg,
+			"UPDATE versions SET normalized_version = '6.6.6' WHERE id = ?",
 			"UPDATE versions SET manifest = '{\"name\":\"frozen\",\"version\":\"6.6.6\"}' WHERE id = ?",
 			"UPDATE versions SET version = '2.0.0' WHERE id = ?",
 			"UPDATE versions SET state = 'draft' WHERE id = ?",
@@ -325,6 +333,12 @@ func TestDatabaseRefusesChangesToPublishedVersions(t *testing.T) {
 		env.Must(t, 200, "GET", "/v1/repos/gen/packages/frozen/versions/1.0.0", env.AdminToken, nil).JSON(t, &after)
 		if after.State != "published" || len(after.Entries) != 2 || after.Entries[0].Digest != digestOf([]byte("A")) {
 			t.Errorf("the published version changed: %+v", after)
+		}
+		// A package with only drafts is not frozen: the refusals above are
+		// the published version's.
+		env.Must(t, 201, "POST", "/v1/repos/gen/packages/versions/drafts", env.AdminToken, map[string]any{"name": "loose", "version": "0.1.0"})
+		if n, err := db.RawExec(t.Context(), "UPDATE packages SET name = 'renamed', namespace = 'team', repo_key = 'other' WHERE name = 'loose'"); err != nil || n != 1 {
+			t.Errorf("renaming a package that has only an empty draft: %d %v", n, err)
 		}
 		if n, err := db.RawExec(t.Context(), "UPDATE versions SET state = 'tombstoned', tombstoned_at = 1 WHERE id = ?", v.VersionID); err != nil || n != 1 {
 			t.Errorf("tombstoning refused: %d %v", n, err)

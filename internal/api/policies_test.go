@@ -18,6 +18,13 @@ func draft(t *testing.T, env *servertest.Env, repo, name, version string, labels
 // draftAs creates a ready-to-publish generic draft with token.
 func draftAs(t testing.TB, env *servertest.Env, repo, token, name, version string, labels map[string]string, files map[string]string) string {
 	t.Helper()
+	return draftWithManifest(t, env, repo, token, name, version, labels, files, map[string]any{"name": name, "version": version})
+}
+
+// draftWithManifest creates a draft with token, uploads files as its
+// entries and puts manifest.
+func draftWithManifest(t testing.TB, env *servertest.Env, repo, token, name, version string, labels, files map[string]string, manifest map[string]any) string {
+	t.Helper()
 	var v versionResp
 	body := map[string]any{"name": name, "version": version}
 	if labels != nil {
@@ -31,7 +38,7 @@ func draftAs(t testing.TB, env *servertest.Env, repo, token, name, version strin
 	}
 	base := "/v1/repos/" + repo + "/packages/versions/" + v.VersionID
 	env.Must(t, 200, "POST", base+"/entries", token, map[string]any{"entries": entries})
-	env.Must(t, 200, "PUT", base+"/manifest", token, map[string]any{"name": name, "version": version})
+	env.Must(t, 200, "PUT", base+"/manifest", token, manifest)
 	return v.VersionID
 }
 

@@ -19,7 +19,7 @@ const maxDeprecation = 1024
 // one audit record per change (role write). The versions themselves do not
 // change. A version that is not published is a 404 naming it.
 func (s *Service) Deprecate(ctx context.Context, caller *auth.Principal, repoKey, fullName string, notices map[string]string) (int, error) {
-	_, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleWrite)
+	_, f, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleWrite)
 	if err != nil {
 		return 0, err
 	}
@@ -41,7 +41,7 @@ func (s *Service) Deprecate(ctx context.Context, caller *auth.Principal, repoKey
 		}
 		slices.Sort(versions)
 		for _, version := range versions {
-			v, err := tx.GetVersionOf(ctx, p.ID, version)
+			v, err := versionOf(ctx, tx.Q, f, p.ID, version)
 			if err != nil || v.State != meta.VersionPublished || v.Blocked() {
 				return fault.Coded(fault.KindNotFound, "version_not_found", "%s has no published version %q", fullName, version).With("version", version)
 			}
@@ -53,7 +53,7 @@ func (s *Service) Deprecate(ctx context.Context, caller *auth.Principal, repoKey
 			}
 			changed++
 			if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "version.deprecate", repoKey, "repo/"+repoKey+"/versions/"+v.ID, now, map[string]any{
-				"package": fullName, "version": version, "message": notices[version],
+				"package": fullName, "version": v.Version, "message": notices[version],
 			})); err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/format"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/repo"
 )
@@ -53,7 +54,9 @@ func validateLabels(labels map[string]string) (string, error) {
 
 // CreateDraft creates a draft version (role write), or returns the existing
 // draft of the same coordinates (created false). A published or tombstoned
-// version of those coordinates is a conflict: versions are immutable.
+// version of those coordinates is a conflict: versions are immutable. So is
+// any version spelled differently that the format normalises to the same
+// one (PyPI 1.0 and 1.0.0): the conflict names it.
 func (s *Service) CreateDraft(ctx context.Context, caller *auth.Principal, repoKey string, req DraftRequest) (Version, bool, error) {
 	r, err := s.repos.Access(ctx, caller, repoKey, auth.RoleWrite)
 	if err != nil {
@@ -92,8 +95,11 @@ func (s *Service) CreateDraft(ctx context.Context, caller *auth.Principal, repoK
 		if err != nil {
 			return err
 		}
-		v, err := tx.GetVersionOf(ctx, p.ID, req.Version)
+		v, err := versionOf(ctx, tx.Q, f, p.ID, req.Version)
 		switch {
+		case err == nil && v.Version != req.Version:
+			return fault.Coded(fault.KindConflict, "version_exists", "%s %s is the same version as %s (%s), which exists already", full, req.Version, v.Version, v.State).
+				With("existing", v.Version).With("state", v.State).With("versionId", v.ID)
 		case err == nil && v.State == meta.VersionDraft:
 			if req.Labels != nil && labels != v.Labels {
 				if err := tx.SetLabels(ctx, v.ID, labels, now); err != nil {
@@ -110,11 +116,11 @@ func (s *Service) CreateDraft(ctx context.Context, caller *auth.Principal, repoK
 			return nil
 		case err == nil:
 			return fault.Coded(fault.KindConflict, "version_exists", "%s %s is already %s; published versions never change", full, req.Version, v.State).
-				With("state", v.State).With("versionId", v.ID)
+				With("existing", v.Version).With("state", v.State).With("versionId", v.ID)
 		case !errors.Is(err, meta.ErrNotFound):
 			return err
 		}
-		v = meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: req.Version, State: meta.VersionDraft, CreatedBy: caller.Name(), CreatedAt: now, UpdatedAt: now, Labels: labels}
+		v = meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: req.Version, Normalized: format.NormalizeVersion(f, req.Version), State: meta.VersionDraft, CreatedBy: caller.Name(), CreatedAt: now, UpdatedAt: now, Labels: labels}
 		if err := tx.InsertVersion(ctx, v); err != nil {
 			return err
 		}

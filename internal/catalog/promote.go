@@ -8,6 +8,7 @@ import (
 
 	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/format"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/policy"
 	"github.com/artifortress/artifortress/internal/repo"
@@ -64,9 +65,9 @@ func (s *Service) Promote(ctx context.Context, caller *auth.Principal, repoKey, 
 		if err != nil {
 			return err
 		}
-		if v, err := tx.GetVersionOf(ctx, p.ID, src.Version); err == nil {
-			return fault.Coded(fault.KindConflict, "version_exists", "%s %s already exists in %q (%s)", full, src.Version, target, v.State).
-				With("state", v.State).With("versionId", v.ID)
+		if v, err := versionOf(ctx, tx.Q, tf, p.ID, src.Version); err == nil {
+			return fault.Coded(fault.KindConflict, "version_exists", "%s %s already exists in %q as %s (%s)", full, src.Version, target, v.Version, v.State).
+				With("existing", v.Version).With("state", v.State).With("versionId", v.ID)
 		} else if !errors.Is(err, meta.ErrNotFound) {
 			return err
 		}
@@ -74,7 +75,7 @@ func (s *Service) Promote(ctx context.Context, caller *auth.Principal, repoKey, 
 		if err != nil {
 			return err
 		}
-		v := meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: src.Version, State: meta.VersionDraft, CreatedBy: caller.Name(),
+		v := meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: src.Version, Normalized: format.NormalizeVersion(tf, src.Version), State: meta.VersionDraft, CreatedBy: caller.Name(),
 			CreatedAt: now, UpdatedAt: now, Labels: src.Labels}
 		if err := tx.InsertVersion(ctx, v); errors.Is(err, meta.ErrExists) {
 			// A concurrent promotion or draft took the coordinates.

@@ -89,13 +89,14 @@ func (s *Service) packageOf(ctx context.Context, caller *auth.Principal, repoKey
 	return r, f, p, err
 }
 
-// Get returns a version by coordinates (role read; drafts need write).
+// Get returns a version by coordinates, in any spelling the format
+// normalises to it (role read; drafts need write).
 func (s *Service) Get(ctx context.Context, caller *auth.Principal, repoKey, fullName, version string) (Version, error) {
-	r, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleRead)
+	r, f, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleRead)
 	if err != nil {
 		return Version{}, err
 	}
-	v, err := s.db.GetVersionOf(ctx, p.ID, version)
+	v, err := versionOf(ctx, s.db.Q, f, p.ID, version)
 	if errors.Is(err, meta.ErrNotFound) || (err == nil && !slices.Contains(visibleStates(caller, repoKey), v.State)) {
 		return Version{}, fault.Coded(fault.KindNotFound, "version_not_found", "%s has no version %q", fullName, version)
 	}
@@ -161,7 +162,7 @@ func (s *Service) Packages(ctx context.Context, caller *auth.Principal, repoKey 
 	if o.Limit <= 0 || o.Limit > 1000 {
 		return PackageList{}, fault.BadRequest("limit", "want 1 to 1000")
 	}
-	filter := meta.PackageFilter{Repo: repoKey, Namespace: o.Namespace, NameContains: strings.ToLower(o.Query),
+	filter := meta.PackageFilter{Repo: repoKey, Namespace: o.Namespace, NameContains: o.Query,
 		PublishedOnly: !caller.Can(repoKey, auth.RoleWrite), Limit: o.Limit + 1}
 	if o.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(o.Cursor)

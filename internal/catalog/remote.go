@@ -74,7 +74,7 @@ func (s *Service) cachedDraft(ctx context.Context, caller *auth.Principal, r rep
 		if err != nil {
 			return err
 		}
-		v, err := tx.GetVersionOf(ctx, p.ID, req.Version)
+		v, err := versionOf(ctx, tx.Q, f, p.ID, req.Version)
 		switch {
 		case err == nil && v.State == meta.VersionTombstoned:
 			return fault.Coded(fault.KindNotFound, "version_not_found", "%s %s was deleted from repository %q", req.Name, req.Version, r.Key)
@@ -84,7 +84,7 @@ func (s *Service) cachedDraft(ctx context.Context, caller *auth.Principal, r rep
 		case !errors.Is(err, meta.ErrNotFound):
 			return err
 		}
-		v = meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: req.Version, State: meta.VersionDraft, CreatedBy: caller.Name(),
+		v = meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: req.Version, Normalized: format.NormalizeVersion(f, req.Version), State: meta.VersionDraft, CreatedBy: caller.Name(),
 			CreatedAt: now, UpdatedAt: now, UpstreamPublishedAt: req.UpstreamPublishedAt}
 		if err := tx.InsertVersion(ctx, v); err != nil {
 			return err

@@ -110,6 +110,13 @@ func (s *Service) versionIn(ctx context.Context, q meta.Q, r repo.Repo, id strin
 	return v, p, nil
 }
 
+// versionOf looks a package's version up by any spelling of it: the
+// format's normalised one is unique (see format.NormalizeVersion).
+// ErrNotFound if none.
+func versionOf(ctx context.Context, q meta.Q, f format.Format, packageID, version string) (meta.Version, error) {
+	return q.GetVersionOf(ctx, packageID, format.NormalizeVersion(f, version))
+}
+
 func versionNotFound(id string) error {
 	return fault.Coded(fault.KindNotFound, "version_not_found", "version %q not found in this repository", id)
 }

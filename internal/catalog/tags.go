@@ -22,14 +22,14 @@ func (s *Service) PutTag(ctx context.Context, caller *auth.Principal, repoKey, f
 	if !tagPattern.MatchString(tag) {
 		return meta.Tag{}, "", fault.BadRequest("tag", "want 1-128 characters of [A-Za-z0-9._-], not starting with . or -")
 	}
-	_, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleWrite)
+	_, f, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleWrite)
 	if err != nil {
 		return meta.Tag{}, "", err
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	var prev string
 	err = s.db.Tx(ctx, func(tx *meta.Tx) error {
-		v, err := tx.GetVersionOf(ctx, p.ID, version)
+		v, err := versionOf(ctx, tx.Q, f, p.ID, version)
 		if errors.Is(err, meta.ErrNotFound) || (err == nil && v.State != meta.VersionPublished) {
 			return fault.Coded(fault.KindConflict, "version_not_published", "%s has no published version %q to tag", fullName, version).With("field", "version")
 		}
@@ -46,11 +46,11 @@ func (s *Service) PutTag(ctx context.Context, caller *auth.Principal, repoKey, f
 			}
 		}
 		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "tag.put", repoKey, "repo/"+repoKey+"/packages/"+fullName+"/tags/"+tag, now, map[string]any{
-			"package": fullName, "tag": tag, "version": version, "previous": prev,
+			"package": fullName, "tag": tag, "version": v.Version, "previous": prev,
 		})); err != nil {
 			return err
 		}
-		return tx.InsertEvent(ctx, tagEvent(ctx, repoKey, fullName, tag, version, prev, now))
+		return tx.InsertEvent(ctx, tagEvent(ctx, repoKey, fullName, tag, v.Version, prev, now))
 	})
 	if errors.Is(err, meta.ErrExists) {
 		return s.PutTag(ctx, caller, repoKey, fullName, tag, version) // lost a race creating it: update instead

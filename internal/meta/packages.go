@@ -46,7 +46,7 @@ func (q Q) GetPackageByID(ctx context.Context, id string) (Package, error) {
 type PackageFilter struct {
 	Repo          string
 	Namespace     string // exact; "" for any
-	NameContains  string // substring of the normalised name; "" for any
+	NameContains  string // substring of the normalised name, ignoring case; "" for any
 	PublishedOnly bool   // only packages with a published version
 	// AfterNamespace and AfterName are a cursor: only packages ordered after
 	// (AfterNamespace, AfterName). Both empty: from the start.
@@ -63,9 +63,13 @@ func (q Q) ListPackages(ctx context.Context, f PackageFilter) ([]Package, error)
 		args = append(args, f.Namespace)
 	}
 	if f.NameContains != "" {
-		contains := " AND instr(name, ?) > 0"
+		// Both sides lowercased by the same engine, so that a name always
+		// matches itself (SQLite's lower folds ASCII only, PostgreSQL's
+		// every letter). The scan is the repository's range of the
+		// (repo_key, namespace, name) index either way.
+		contains := " AND instr(lower(name), lower(?)) > 0"
 		if q.d == Postgres {
-			contains = " AND strpos(name, ?) > 0"
+			contains = " AND strpos(lower(name), lower(?)) > 0"
 		}
 		query += contains
 		args = append(args, f.NameContains)

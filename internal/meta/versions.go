@@ -17,9 +17,12 @@ const (
 
 // Version is one version of a package.
 type Version struct {
-	ID           string
-	PackageID    string
-	Version      string
+	ID        string
+	PackageID string
+	Version   string // as written when the draft was created
+	// Normalized is Version as the format normalises it (format.NormalizeVersion):
+	// unique per package, and what reads by version string look up.
+	Normalized   string
 	State        string
 	Manifest     []byte // nil until put
 	CreatedBy    string
@@ -50,19 +53,20 @@ func (v Version) Blocked() bool {
 	return v.Quarantine == QuarantineHeld || v.Quarantine == QuarantineRejected
 }
 
-const versionColumns = "id, package_id, version, state, manifest, created_by, created_at, updated_at, published_by, published_at, tombstoned_at, labels, tombstoned_by, tombstone_reason, upstream_published_at"
+const versionColumns = "id, package_id, version, normalized_version, state, manifest, created_by, created_at, updated_at, published_by, published_at, tombstoned_at, labels, tombstoned_by, tombstone_reason, upstream_published_at"
 
 // versionSelect is versionColumns plus the quarantine status, for reads.
 const versionSelect = versionColumns + ", (SELECT q.status FROM quarantine q WHERE q.version_id = versions.id)"
 
-// InsertVersion creates a draft; ErrExists when the package already has that version.
+// InsertVersion creates a draft; ErrExists when the package already has
+// that version under its normalised spelling (v.Normalized, required).
 func (q Q) InsertVersion(ctx context.Context, v Version) error {
 	labels := v.Labels
 	if labels == "" {
 		labels = "{}"
 	}
-	_, err := q.exec(ctx, "INSERT INTO versions ("+versionColumns+") VALUES (?, ?, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL, ?, NULL, NULL, ?)",
-		v.ID, v.PackageID, v.Version, v.State, v.CreatedBy, Micros(v.CreatedAt), Micros(v.UpdatedAt), labels, microsOrNil(v.UpstreamPublishedAt))
+	_, err := q.exec(ctx, "INSERT INTO versions ("+versionColumns+") VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL, ?, NULL, NULL, ?)",
+		v.ID, v.PackageID, v.Version, v.Normalized, v.State, v.CreatedBy, Micros(v.CreatedAt), Micros(v.UpdatedAt), labels, microsOrNil(v.UpstreamPublishedAt))
 	if isUniqueViolation(err) {
 		return ErrExists
 	}
@@ -74,9 +78,10 @@ func (q Q) GetVersion(ctx context.Context, id string) (Version, error) {
 	return scanVersion(q.queryRow(ctx, "SELECT "+versionSelect+" FROM versions WHERE id = ?", id))
 }
 
-// GetVersionOf returns a package's version by its version string.
-func (q Q) GetVersionOf(ctx context.Context, packageID, version string) (Version, error) {
-	return scanVersion(q.queryRow(ctx, "SELECT "+versionSelect+" FROM versions WHERE package_id = ? AND version = ?", packageID, version))
+// GetVersionOf returns a package's version by its normalised spelling
+// (see Version.Normalized), ErrNotFound if none.
+func (q Q) GetVersionOf(ctx context.Context, packageID, normalized string) (Version, error) {
+	return scanVersion(q.queryRow(ctx, "SELECT "+versionSelect+" FROM versions WHERE package_id = ? AND normalized_version = ?", packageID, normalized))
 }
 
 // ListVersions returns every version of a package (unordered: the catalog
@@ -170,7 +175,7 @@ func scanVersion(s scanner) (Version, error) {
 	var created, updated int64
 	var published, tombstoned, upstream sql.NullInt64
 	var quarantine, tombstonedBy, tombstoneReason sql.NullString
-	err := s.Scan(&v.ID, &v.PackageID, &v.Version, &v.State, &manifest, &v.CreatedBy, &created, &updated, &publishedBy, &published, &tombstoned, &v.Labels,
+	err := s.Scan(&v.ID, &v.PackageID, &v.Version, &v.Normalized, &v.State, &manifest, &v.CreatedBy, &created, &updated, &publishedBy, &published, &tombstoned, &v.Labels,
 		&tombstonedBy, &tombstoneReason, &upstream, &quarantine)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Version{}, ErrNotFound

@@ -266,7 +266,7 @@ func bulkCatalog(tb testing.TB, s *stack, n int, step int64) {
 			}
 		}
 		if len(vers) > 0 {
-			if _, err := s.db.RawExec(ctx, "INSERT INTO versions (id, package_id, version, state, manifest, created_by, created_at, updated_at, published_by, published_at) VALUES "+strings.Join(vers, ","), vargs...); err != nil {
+			if _, err := s.db.RawExec(ctx, "INSERT INTO versions (id, package_id, version, normalized_version, state, manifest, created_by, created_at, updated_at, published_by, published_at) VALUES "+strings.Join(vers, ","), vargs...); err != nil {
 				tb.Fatal(err)
 			}
 		}
@@ -283,9 +283,9 @@ func bulkCatalog(tb testing.TB, s *stack, n int, step int64) {
 			k := i*4 + v
 			version := fmt.Sprintf("%d.%d.0", v+1, i%10)
 			manifest := fmt.Sprintf(`{"name":%q,"version":%q,"description":"A %s %s library","keywords":[%q]}`, name, version, w(i/7), w(i/11), w(i/13))
-			vers = append(vers, "(?, ?, ?, 'published', ?, 'bench', ?, ?, 'bench', ?)")
+			vers = append(vers, "(?, ?, ?, ?, 'published', ?, 'bench', ?, ?, 'bench', ?)")
 			at := base + int64(k)*step
-			vargs = append(vargs, fmt.Sprintf("ver_b%07d", k), pid, version, manifest, at, at, at)
+			vargs = append(vargs, fmt.Sprintf("ver_b%07d", k), pid, version, version, manifest, at, at, at) // generic: no normalisation
 		}
 		if len(vers) >= 500 {
 			flush()

@@ -9,8 +9,8 @@ import (
 // Contract checks the properties the catalog relies on for one format:
 // Name matches key; every sample name parses, and parsing its FullName
 // gives the same namespace and name back; every sample version is valid;
-// CompareVersions is reflexive and antisymmetric on the samples; and
-// ParseName, ValidateVersion and ValidateManifest fail with
+// CompareVersions is reflexive and antisymmetric on the samples; version
+// normalisation is consistent with it (see Normalize); and ParseName, ValidateVersion and ValidateManifest fail with
 // *format.FieldError on nonsense.
 func Contract(t *testing.T, key string, f format.Format, names, versions []string) {
 	t.Helper()
@@ -51,6 +51,7 @@ func Contract(t *testing.T, key string, f format.Format, names, versions []strin
 			}
 		}
 	}
+	Normalize(t, f, versions)
 	_, _, err := f.ParseName("")
 	FieldError(t, err, "name")
 	FieldError(t, f.ValidateVersion(""), "version")

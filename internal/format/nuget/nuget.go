@@ -52,6 +52,17 @@ func (nuget) ValidateVersion(version string) error {
 // CompareVersions orders as NuGet does; see CompareVersion.
 func (nuget) CompareVersions(a, b string) int { return CompareStrings(a, b) }
 
+// NormalizeVersion returns a version's canonical spelling (see
+// Version.Canonical): "1.0", "1.0.0.0" and "1.0.0+build" are one version.
+// An invalid version is returned unchanged.
+func (nuget) NormalizeVersion(version string) string {
+	v, err := ParseVersion(version)
+	if err != nil {
+		return version
+	}
+	return v.Canonical()
+}
+
 // ValidateManifest checks nuspec metadata as JSON: "id" equal to the
 // package ignoring case, "version" with the same normalised form as the
 // version, and "authors" and "description" strings when present.

@@ -52,6 +52,28 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+// TestCanonical checks the uniqueness key: the normalised version with
+// its labels lowercased and numeric labels without leading zeros.
+func TestCanonical(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"1.0", "1.0.0"},
+		{"1.0.0.0", "1.0.0"},
+		{"1.0.0+meta", "1.0.0"},
+		{"1.0.0-Beta", "1.0.0-beta"},
+		{"1.0-RC.01", "1.0.0-rc.1"},
+		{"1.0.0.4-Alpha-X+sha.1", "1.0.0.4-alpha-x"},
+		{"1.0.0-99999999999", "1.0.0-99999999999"},
+	}
+	for _, tt := range tests {
+		if got := format.NormalizeVersion(New(), tt.in); got != tt.want {
+			t.Errorf("NormalizeVersion(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := format.NormalizeVersion(New(), "not a version"); got != "not a version" {
+		t.Errorf("an invalid version normalised to %q", got)
+	}
+}
+
 func TestValidateVersion(t *testing.T) {
 	for _, v := range []string{"1", "1.0", "1.0.0", "1.0.0.0", "01.002.0003", "1.0.0-beta", "1.0.0-beta.1", "1.0.0-01", "1.0.0+meta", "1.0.0-a-b.c"} {
 		formattest.FieldError(t, New().ValidateVersion(v), "")
@@ -117,6 +139,13 @@ func FuzzNuGetCompare(f *testing.F) {
 			n, err := ParseVersion(v.String())
 			if err != nil || CompareVersion(v, n) != 0 || n.String() != v.String() {
 				t.Fatalf("normal form %q of %q is not stable", v.String(), a)
+			}
+			// Equal exactly when the canonical spellings (the catalog's
+			// uniqueness key) are equal.
+			if w, err := ParseVersion(b); err == nil {
+				if equal, same := CompareVersion(v, w) == 0, v.Canonical() == w.Canonical(); equal != same {
+					t.Fatalf("%q and %q: CompareVersion = %d, canonical spellings %q and %q", a, b, CompareVersion(v, w), v.Canonical(), w.Canonical())
+				}
 			}
 		}
 	})

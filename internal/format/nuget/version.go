@@ -136,9 +136,8 @@ func CompareVersion(a, b Version) int {
 }
 
 func compareLabel(a, b string) int {
-	an, aerr := strconv.ParseInt(a, 10, 32)
-	bn, berr := strconv.ParseInt(b, 10, 32)
-	aNum, bNum := aerr == nil && isDigits(a), berr == nil && isDigits(b)
+	an, aNum := numericLabel(a)
+	bn, bNum := numericLabel(b)
 	switch {
 	case aNum && bNum:
 		return cmp.Compare(an, bn)
@@ -150,7 +149,32 @@ func compareLabel(a, b string) int {
 	return strings.Compare(strings.ToUpper(a), strings.ToUpper(b))
 }
 
+// numericLabel reports whether a pre-release label is numeric (digits
+// fitting an int32), and its value.
+func numericLabel(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 32)
+	return n, err == nil && isDigits(s)
+}
+
 func isDigits(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+
+// Canonical returns v's normalised form (see String) with its pre-release
+// labels lowercased and numeric ones without leading zeros ("1.0-Beta.01"
+// is "1.0.0-beta.1"): equal for exactly the versions CompareVersion finds
+// equal. NuGet.org keeps a package's versions unique the same way (the
+// normalised version, ignoring case).
+func (v Version) Canonical() string {
+	labels := make([]string, len(v.Release))
+	for i, l := range v.Release {
+		if n, ok := numericLabel(l); ok {
+			labels[i] = strconv.FormatInt(n, 10)
+		} else {
+			labels[i] = strings.ToLower(l)
+		}
+	}
+	v.Release = labels
+	return v.String()
+}
 
 // CompareStrings parses and compares two versions. A string that does not
 // parse sorts before every valid version; two such strings compare as

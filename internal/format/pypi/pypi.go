@@ -33,6 +33,17 @@ func (pypi) ValidateVersion(version string) error {
 // CompareVersions orders by PEP 440; see Compare.
 func (pypi) CompareVersions(a, b string) int { return CompareStrings(a, b) }
 
+// NormalizeVersion returns a version's canonical spelling (see
+// Version.Canonical): "1.0", "1.0.0" and "v1.0" are one version. An
+// invalid version is returned unchanged.
+func (pypi) NormalizeVersion(version string) string {
+	v, err := Parse(version)
+	if err != nil {
+		return version
+	}
+	return v.Canonical()
+}
+
 // metadataVersionRE matches core metadata versions ("1.0" ... "2.4").
 var metadataVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
 

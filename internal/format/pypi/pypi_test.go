@@ -95,6 +95,33 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+// TestCanonical checks the uniqueness key: the normal form without
+// trailing zero release segments, as packaging's canonicalize_version.
+func TestCanonical(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"1.0", "1"},
+		{"1.0.0", "1"},
+		{"v1.0.0.0", "1"},
+		{"0!1.0", "1"},
+		{"2!1.0", "2!1"},
+		{"1.0.1.0", "1.0.1"},
+		{"1.10.0", "1.10"},
+		{"0.0", "0"},
+		{"1.0.0RC1", "1rc1"},
+		{"1.0-post0", "1.post0"},
+		{"1.0.dev0", "1.dev0"},
+		{"1.0.0+Ubuntu.1", "1+ubuntu.1"},
+	}
+	for _, tt := range tests {
+		if got := format.NormalizeVersion(New(), tt.in); got != tt.want {
+			t.Errorf("NormalizeVersion(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := format.NormalizeVersion(New(), "not a version"); got != "not a version" {
+		t.Errorf("an invalid version normalised to %q", got)
+	}
+}
+
 // TestOrder is the order of PEP 440's "Summary of permitted suffixes and
 // relative ordering" example, extended with local versions and epochs.
 func TestOrder(t *testing.T) {
@@ -182,21 +209,12 @@ func FuzzPEP440(f *testing.F) {
 		if Compare(va, vn) != 0 || vn.String() != n {
 			t.Fatalf("normal form %q of %q is not stable (%q)", n, a, vn.String())
 		}
-		// Equal under Compare means equal normal forms up to trailing
-		// release zeros.
-		if vb, err := Parse(b); err == nil && Compare(va, vb) == 0 {
-			if trimRelease(va).String() != trimRelease(vb).String() {
-				t.Fatalf("%q and %q compare equal but normalise to %q and %q", a, b, va, vb)
+		// Equal under Compare exactly when the canonical spellings (the
+		// catalog's uniqueness key) are equal.
+		if vb, err := Parse(b); err == nil {
+			if equal, same := Compare(va, vb) == 0, va.Canonical() == vb.Canonical(); equal != same {
+				t.Fatalf("%q and %q: Compare = %d, canonical spellings %q and %q", a, b, Compare(va, vb), va.Canonical(), vb.Canonical())
 			}
 		}
 	})
-}
-
-func trimRelease(v Version) Version {
-	r := v.Release
-	for len(r) > 1 && r[len(r)-1] == "0" {
-		r = r[:len(r)-1]
-	}
-	v.Release = r
-	return v
 }

@@ -135,3 +135,17 @@ func NormalizeVersion(s string) (string, error) {
 	}
 	return v.String(), nil
 }
+
+// Canonical returns v's normal form without the trailing zero segments of
+// its release ("1.0.0" and "1.0" are "1", "2.10.0rc1" is "2.10rc1"): equal
+// for exactly the versions Compare finds equal. It is packaging's
+// canonicalize_version, the key under which PyPI keeps a project's
+// releases unique.
+func (v Version) Canonical() string {
+	r := v.Release
+	for len(r) > 1 && r[len(r)-1] == "0" {
+		r = r[:len(r)-1]
+	}
+	v.Release = r
+	return v.String()
+}
