@@ -189,9 +189,10 @@ func TestNPMClient(t *testing.T) {
 	npm.must(app, "install", "held")
 }
 
-// TestNPMClientThroughRemote: the real npm installs through a remote
-// repository whose upstream is another node, and installs again from the
-// cache (with an empty npm cache) once the upstream is gone.
+// TestNPMClientThroughRemote: the real npm installs through a virtual
+// repository whose members are a local repository and a remote one whose
+// upstream is another node, and installs again from the remote's cache
+// (with an empty npm cache) once the upstream is gone.
 func TestNPMClientThroughRemote(t *testing.T) {
 	npm := newNPM(t)
 	upstream := servertest.Start(t, servertest.Backends()[0])
@@ -202,22 +203,26 @@ func TestNPMClientThroughRemote(t *testing.T) {
 
 	env := servertest.Start(t, servertest.Backends()[0], func(c *config.Config) { c.OutboundAllow = "127.0.0.1" })
 	remoteRepo(t, env, "npm-remote", proxy.URL, nil)
-	reader := env.Token(t, "dev", "repo:npm-remote:read")
-	registry := env.URL + "/r/npm-remote/"
-	consumer := newNPM(t) // not the publisher's npm cache, which holds the tarball already
+	env.CreateRepo(t, "npm-local", map[string]any{"format": "npm"})
+	ours := npm.project(env.URL+"/r/npm-local/", env.AdminToken, `{"name":"@acme/ours","version":"1.0.0","license":"MIT"}`)
+	npm.must(ours, "publish")
+	env.CreateRepo(t, "npm-all", map[string]any{"format": "npm", "type": "virtual", "members": []string{"npm-local", "npm-remote"}})
+	reader := env.Token(t, "dev", "repo:npm-all:read", "repo:npm-local:read", "repo:npm-remote:read")
+	registry := env.URL + "/r/npm-all/"
+	consumer := newNPM(t) // not the publisher's npm cache, which holds the tarballs already
 	app := consumer.project(registry, reader, `{"name":"app","version":"1.0.0","private":true}`)
-	consumer.must(app, "install", "@acme/greet")
-	if out := consumer.must(app, "exec", "--", "node", "-e", "console.log(require('@acme/greet'))"); !strings.Contains(out, "2.0.0") {
-		t.Fatalf("installed through the remote: %s", out)
+	consumer.must(app, "install", "@acme/greet", "@acme/ours")
+	if out := consumer.must(app, "exec", "--", "node", "-e", "console.log(require('@acme/greet'), require('@acme/ours'))"); !strings.Contains(out, "2.0.0 1.0.0") {
+		t.Fatalf("installed through the virtual repository: %s", out)
 	}
-
 	if n := proxy.count("/r/npm-local/@acme/greet/-/greet-2.0.0.tgz"); n != 1 {
 		t.Fatalf("the remote fetched the tarball %d times from the upstream, want 1", n)
 	}
+
 	proxy.alive.Store(false)
 	offline := newNPM(t) // an empty npm cache: every byte comes from the remote's cache
 	again := offline.project(registry, reader, `{"name":"again","version":"1.0.0","private":true}`)
-	offline.must(again, "install", "@acme/greet@2.0.0")
+	offline.must(again, "install", "@acme/greet@2.0.0", "@acme/ours")
 	if out := offline.must(again, "exec", "--", "node", "-e", "console.log(require('@acme/greet'))"); !strings.Contains(out, "2.0.0") {
 		t.Fatalf("installed with the upstream down: %s", out)
 	}

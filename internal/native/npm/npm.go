@@ -33,11 +33,13 @@ type Handler struct {
 	search *search.Service
 	// remote fetches for remote npm repositories.
 	remote *remote.Client
+	// repos resolves the members of virtual repositories.
+	repos *repo.Service
 }
 
 // New returns the npm handler.
-func New(c *catalog.Service, t *transfer.Service, checksums func(context.Context, blob.Digest) (blob.Checksums, error), s *search.Service, r *remote.Client) *Handler {
-	return &Handler{catalog: c, transfer: t, checksums: checksums, search: s, remote: r}
+func New(c *catalog.Service, t *transfer.Service, checksums func(context.Context, blob.Digest) (blob.Checksums, error), s *search.Service, r *remote.Client, repos *repo.Service) *Handler {
+	return &Handler{catalog: c, transfer: t, checksums: checksums, search: s, remote: r, repos: repos}
 }
 
 // Serve routes an npm request.
@@ -65,8 +67,11 @@ func (h *Handler) Serve(w http.ResponseWriter, req *native.Request) error {
 	if err != nil {
 		return err
 	}
-	if req.Repo.Type == repo.TypeRemote {
+	switch req.Repo.Type {
+	case repo.TypeRemote:
 		return h.serveRemote(w, req, name, rest)
+	case repo.TypeVirtual:
+		return h.serveVirtual(w, req, name, rest)
 	}
 	switch {
 	case len(rest) == 0 && (m == http.MethodGet || m == http.MethodHead):

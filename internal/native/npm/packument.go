@@ -14,6 +14,7 @@ import (
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/native"
+	"github.com/artifortress/artifortress/internal/repo"
 )
 
 // abbreviatedType is the Accept value of npm install's abbreviated
@@ -29,27 +30,71 @@ var abbreviatedFields = []string{
 	"_hasShrinkwrap", "hasInstallScript", "acceptDependencies",
 }
 
-// packument answers GET {pkg}: every visible published version with its
-// dist (absolute tarball URL, shasum, SHA-512 integrity), the dist-tags
-// that point at visible versions, and publish times.
+// packument answers GET {pkg}: the package document of a local, remote or
+// virtual repository.
 func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name string) error {
+	pk, err := h.packumentDoc(req, name)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	if pk.abbreviated {
+		w.Header().Set("Content-Type", abbreviatedType)
+	}
+	if !pk.stale.IsZero() {
+		w.Header().Set("Warning", `110 - "Response is Stale"`)
+		w.Header().Set("X-Artifortress-Stale", pk.stale.UTC().Format(time.RFC3339))
+	}
+	if req.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	native.WriteJSON(w, http.StatusOK, pk.body)
+	return nil
+}
+
+// packumentDoc is a package document before it is written.
+type packumentDoc struct {
+	body        map[string]any
+	abbreviated bool
+	// stale, when set, is when the oldest upstream copy it holds was
+	// fetched: the upstream could not be reached to refresh it.
+	stale time.Time
+}
+
+// packumentDoc builds the package document of req's repository.
+func (h *Handler) packumentDoc(req *native.Request, name string) (packumentDoc, error) {
+	switch req.Repo.Type {
+	case repo.TypeRemote:
+		return h.remotePackumentDoc(req, name)
+	case repo.TypeVirtual:
+		return h.virtualPackumentDoc(req, name)
+	}
+	return h.localPackumentDoc(req, name)
+}
+
+// localPackumentDoc is a local repository's packument: every visible
+// published version with its dist (absolute tarball URL, shasum, SHA-512
+// integrity), the dist-tags that point at visible versions, and publish
+// times; abbreviated when the client asks for it.
+func (h *Handler) localPackumentDoc(req *native.Request, name string) (packumentDoc, error) {
 	ctx := req.Context()
 	pd, err := h.catalog.PackageDoc(ctx, req.Caller, req.Repo.Key, name)
 	if err != nil {
 		if fe := fault.As(err); fe != nil && fe.Code == "package_not_found" {
-			return fault.Coded(fault.KindNotFound, "package_not_found", "package %q not found", name)
+			return packumentDoc{}, fault.Coded(fault.KindNotFound, "package_not_found", "package %q not found", name)
 		}
-		return err
+		return packumentDoc{}, err
 	}
 	full := pd.FullName
 	abbreviated := strings.Contains(req.Header.Get("Accept"), abbreviatedType)
 	docs := map[string]any{}
-	times := map[string]string{}
+	times := map[string]any{}
 	var created, modified time.Time
 	for _, v := range pd.Versions {
 		doc, err := h.versionDoc(req, full, v, pd.Files[v.ID], pd.Deprecated[v.ID], abbreviated)
 		if err != nil {
-			return err
+			return packumentDoc{}, err
 		}
 		if doc == nil {
 			continue
@@ -67,9 +112,9 @@ func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name str
 		}
 	}
 	if len(docs) == 0 {
-		return fault.Coded(fault.KindNotFound, "package_not_found", "package %q has no published version here", name)
+		return packumentDoc{}, fault.Coded(fault.KindNotFound, "package_not_found", "package %q has no published version here", name)
 	}
-	distTags := map[string]string{}
+	distTags := map[string]any{}
 	for _, t := range pd.Tags {
 		if _, visible := docs[t.Version]; visible {
 			distTags[t.Name] = t.Version
@@ -78,20 +123,13 @@ func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name str
 	out := map[string]any{"name": full, "dist-tags": distTags, "versions": docs}
 	if abbreviated {
 		out["modified"] = modified.Format(time.RFC3339Nano)
-		w.Header().Set("Content-Type", abbreviatedType)
 	} else {
 		times["created"], times["modified"] = created.Format(time.RFC3339Nano), modified.Format(time.RFC3339Nano)
 		// _rev is what npm unpublish sends back in its URLs; it names the
 		// document's state but is not checked (see unpublish.go).
 		out["_id"], out["time"], out["_rev"] = full, times, fmt.Sprintf("%d-%x", len(docs), modified.UnixMicro())
 	}
-	w.Header().Set("Cache-Control", "no-cache")
-	if req.Method == http.MethodHead {
-		w.WriteHeader(http.StatusOK)
-		return nil
-	}
-	native.WriteJSON(w, http.StatusOK, out)
-	return nil
+	return packumentDoc{body: out, abbreviated: abbreviated}, nil
 }
 
 // versionDoc is one version's entry in a packument: its package.json with

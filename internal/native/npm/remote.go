@@ -28,7 +28,7 @@ func (h *Handler) serveRemote(w http.ResponseWriter, req *native.Request, name s
 	m := req.Method
 	switch {
 	case len(rest) == 0 && (m == http.MethodGet || m == http.MethodHead):
-		return h.remotePackument(w, req, name)
+		return h.packument(w, req, name)
 	case len(rest) == 2 && rest[0] == "-" && (m == http.MethodGet || m == http.MethodHead):
 		file, err := url.PathUnescape(rest[1])
 		if err != nil {
@@ -54,21 +54,21 @@ func (h *Handler) fetchPackument(req *native.Request, name string) (remote.Doc, 
 	return h.remote.Metadata(req.Context(), req.Repo, escapeName(name), "application/json", "package_not_found")
 }
 
-// remotePackument answers GET {pkg}: the upstream's packument with tarball
-// links to this repository, without the versions this repository hides
-// (tombstoned, held or rejected by the lane, refused by a policy).
-func (h *Handler) remotePackument(w http.ResponseWriter, req *native.Request, name string) error {
+// remotePackumentDoc is the upstream's packument with tarball links to
+// req.Base, without the versions this repository hides (tombstoned, held
+// or rejected by the lane, refused by a policy).
+func (h *Handler) remotePackumentDoc(req *native.Request, name string) (packumentDoc, error) {
 	doc, err := h.fetchPackument(req, name)
 	if err != nil {
-		return err
+		return packumentDoc{}, err
 	}
 	var pk map[string]any
 	if err := json.Unmarshal(doc.Body, &pk); err != nil {
-		return fault.Coded(fault.KindBadGateway, "upstream_invalid", "the upstream's packument of %s is not JSON", name)
+		return packumentDoc{}, fault.Coded(fault.KindBadGateway, "upstream_invalid", "the upstream's packument of %s is not JSON", name)
 	}
 	hidden, err := h.catalog.HiddenVersions(req.Context(), req.Caller, req.Repo.Key, name)
 	if err != nil {
-		return err
+		return packumentDoc{}, err
 	}
 	versions, _ := pk["versions"].(map[string]any)
 	times, _ := pk["time"].(map[string]any)
@@ -91,17 +91,11 @@ func (h *Handler) remotePackument(w http.ResponseWriter, req *native.Request, na
 			}
 		}
 	}
-	w.Header().Set("Cache-Control", "no-cache")
+	out := packumentDoc{body: pk}
 	if doc.Stale {
-		w.Header().Set("Warning", `110 - "Response is Stale"`)
-		w.Header().Set("X-Artifortress-Stale", doc.FetchedAt.UTC().Format(time.RFC3339))
+		out.stale = doc.FetchedAt
 	}
-	if req.Method == http.MethodHead {
-		w.WriteHeader(http.StatusOK)
-		return nil
-	}
-	native.WriteJSON(w, http.StatusOK, pk)
-	return nil
+	return out, nil
 }
 
 // remoteTarball answers GET {pkg}/-/{file}: from the cache, or fetched

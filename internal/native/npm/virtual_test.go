@@ -1,0 +1,63 @@
+package npm_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/artifortress/artifortress/internal/config"
+)
+
+// TestVirtualRepository: a virtual repository merges its members'
+// packuments in order (the first member wins a version), serves each
+// tarball from the member that has it, skips members the caller cannot
+// read, and refuses writes.
+func TestVirtualRepository(t *testing.T) {
+	up := startUpstream(t)
+	env := startNPM(t, func(c *config.Config) { c.OutboundAllow = "127.0.0.1" })
+	remoteRepo(t, env, "npm-remote", up.URL, nil)
+	local := []byte("our own left 1.1.0")
+	env.Must(t, 201, "PUT", "/r/npm-local/left", env.AdminToken, publishBody("left", "1.1.0", local, sha1Hex(local)))
+	mine := []byte("mine")
+	env.Must(t, 201, "PUT", "/r/npm-local/mine", env.AdminToken, publishBody("mine", "1.0.0", mine, sha1Hex(mine)))
+	env.CreateRepo(t, "npm", map[string]any{"format": "npm", "type": "virtual", "members": []string{"npm-local", "npm-remote"}})
+	everything := env.Token(t, "dev", "repo:npm:read", "repo:npm-local:read", "repo:npm-remote:read")
+
+	var pk struct {
+		Versions map[string]struct{ Dist struct{ Tarball, Shasum string } }
+		DistTags map[string]string `json:"dist-tags"`
+	}
+	env.Must(t, 200, "GET", "/r/npm/left", everything, nil).JSON(t, &pk)
+	if len(pk.Versions) != 2 || pk.Versions["1.1.0"].Dist.Shasum != sha1Hex(local) || pk.DistTags["latest"] != "1.1.0" {
+		t.Fatalf("merged packument %+v", pk)
+	}
+	if got := pk.Versions["1.0.0"].Dist.Tarball; got != env.URL+"/r/npm/left/-/left-1.0.0.tgz" {
+		t.Errorf("tarball link %q", got)
+	}
+	if got := string(env.Must(t, 200, "GET", "/r/npm/left/-/left-1.1.0.tgz", everything, nil).Body); got != string(local) {
+		t.Errorf("left 1.1.0 from the first member: %q", got)
+	}
+	if got := string(env.Must(t, 200, "GET", "/r/npm/left/-/left-1.0.0.tgz", everything, nil).Body); got != tgz+" of left@1.0.0" {
+		t.Errorf("left 1.0.0 through the remote member: %q", got)
+	}
+	env.Must(t, 200, "GET", "/r/npm/mine/-/mine-1.0.0.tgz", everything, nil)
+	if r := env.Do(t, "GET", "/r/npm/nothing/-/nothing-1.0.0.tgz", everything, nil); r.Status != 404 {
+		t.Errorf("a tarball no member has: %d %s", r.Status, r.Body)
+	}
+
+	// A caller who cannot read the local member gets the remote's.
+	remoteOnly := env.Token(t, "guest", "repo:npm:read", "repo:npm-remote:read")
+	var theirs struct {
+		Versions map[string]struct{ Dist struct{ Shasum string } }
+	}
+	env.Must(t, 200, "GET", "/r/npm/left", remoteOnly, nil).JSON(t, &theirs)
+	if theirs.Versions["1.1.0"].Dist.Shasum == sha1Hex(local) {
+		t.Errorf("a caller without read on the local member got its version")
+	}
+	if r := env.Do(t, "GET", "/r/npm/mine", remoteOnly, nil); r.Status != 404 {
+		t.Errorf("a package only the unreadable member has: %d %s", r.Status, r.Body)
+	}
+
+	if r := env.Do(t, "PUT", "/r/npm/new", env.AdminToken, publishBody("new", "1.0.0", mine, sha1Hex(mine))); r.Status != 405 || !strings.Contains(string(r.Body), "repository_not_local") {
+		t.Errorf("publish to a virtual repository: %d %s", r.Status, r.Body)
+	}
+}
