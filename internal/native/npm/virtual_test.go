@@ -23,7 +23,9 @@ func TestVirtualRepository(t *testing.T) {
 	everything := env.Token(t, "dev", "repo:npm:read", "repo:npm-local:read", "repo:npm-remote:read")
 
 	var pk struct {
-		Versions map[string]struct{ Dist struct{ Tarball, Shasum string } }
+		Versions map[string]struct {
+			Dist struct{ Tarball, Shasum string }
+		}
 		DistTags map[string]string `json:"dist-tags"`
 	}
 	env.Must(t, 200, "GET", "/r/npm/left", everything, nil).JSON(t, &pk)
