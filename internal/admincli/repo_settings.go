@@ -16,6 +16,8 @@ type repoSettings struct {
 	RedirectDownloads bool  `json:"redirectDownloads"`
 	// MetadataTTLSeconds applies to remote repositories.
 	MetadataTTLSeconds int `json:"metadataTtlSeconds"`
+	// DeployTo applies to virtual repositories.
+	DeployTo string `json:"deployTo"`
 }
 
 // repoSettingFlags binds one flag to each repository setting, shared by
@@ -33,7 +35,7 @@ type settingFlag struct {
 }
 
 // Names of the setting flags, for usage messages.
-const settingFlagNames = "--anonymous-read, --max-blob-bytes, --max-upload-sessions, --redirect-downloads, --metadata-ttl-seconds"
+const settingFlagNames = "--anonymous-read, --max-blob-bytes, --max-upload-sessions, --redirect-downloads, --metadata-ttl-seconds, --deploy-to"
 
 // newRepoSettingFlags registers the setting flags on f.
 func newRepoSettingFlags(f *pflag.FlagSet) *repoSettingFlags {
@@ -49,12 +51,15 @@ func newRepoSettingFlags(f *pflag.FlagSet) *repoSettingFlags {
 		"answer blob downloads with a redirect to a short-lived pre-signed URL when the blob store offers one (S3); --redirect-downloads=false turns it off")
 	f.IntVar(&v.MetadataTTLSeconds, "metadata-ttl-seconds", 0,
 		"remote repositories: how long fetched metadata (packuments, index pages) is served before the upstream is asked again, in `seconds` (0: 300)")
+	f.StringVar(&v.DeployTo, "deploy-to", "",
+		"virtual repositories: the local member (`key`) that publishes sent to the virtual repository go to (\"\": refused)")
 	s.byFlag = []settingFlag{
 		{"anonymous-read", "anonymousRead", func() any { return v.AnonymousRead }},
 		{"max-blob-bytes", "maxBlobBytes", func() any { return v.MaxBlobBytes }},
 		{"max-upload-sessions", "maxUploadSessions", func() any { return v.MaxUploadSessions }},
 		{"redirect-downloads", "redirectDownloads", func() any { return v.RedirectDownloads }},
 		{"metadata-ttl-seconds", "metadataTtlSeconds", func() any { return v.MetadataTTLSeconds }},
+		{"deploy-to", "deployTo", func() any { return v.DeployTo }},
 	}
 	return s
 }
@@ -89,8 +94,13 @@ func settingFields(s repoSettings, repoType string) [][2]string {
 		{"Max upload sessions", limit(int64(s.MaxUploadSessions), "--max-upload-sessions")},
 		{"Redirect downloads", strconv.FormatBool(s.RedirectDownloads)},
 	}
-	if repoType == "remote" {
+	switch repoType {
+	case "remote":
 		fields = append(fields, [2]string{"Metadata TTL", metadataTTL(s.MetadataTTLSeconds)})
+	case "virtual":
+		if s.DeployTo != "" {
+			fields = append(fields, [2]string{"Deploy to", s.DeployTo})
+		}
 	}
 	return fields
 }

@@ -47,6 +47,9 @@ type Settings struct {
 	// MetadataTTLSeconds is how long a remote repository serves fetched
 	// metadata before asking its upstream again (0: 300 seconds).
 	MetadataTTLSeconds int `json:"metadataTtlSeconds"`
+	// DeployTo is, for a virtual repository, the local member that
+	// publishes sent to the virtual repository go to ("": refused).
+	DeployTo string `json:"deployTo"`
 }
 
 func (s Settings) validate() error {

@@ -153,6 +153,9 @@ func (s *Service) Create(ctx context.Context, caller *auth.Principal, req Create
 		if err := checkMembers(ctx, tx, req.Key, req.Format, req.Members); err != nil {
 			return err
 		}
+		if err := checkDeployTo(ctx, tx, req.Type, req.Members, req.Settings.DeployTo); err != nil {
+			return err
+		}
 		if err := tx.InsertRepo(ctx, row); err != nil {
 			if errors.Is(err, meta.ErrExists) {
 				return fault.Conflict("repository %q already exists", req.Key).With("field", "key")
@@ -195,6 +198,28 @@ func checkMembers(ctx context.Context, tx *meta.Tx, key, format string, members 
 		} else if path != nil {
 			return fault.BadRequest(field, "cycle: %s", strings.Join(path, " -> "))
 		}
+	}
+	return nil
+}
+
+// checkDeployTo verifies a virtual repository's deployTo: one of its
+// members, and a local one.
+func checkDeployTo(ctx context.Context, tx *meta.Tx, typ string, members []string, deployTo string) error {
+	const field = "settings.deployTo"
+	switch {
+	case deployTo == "":
+		return nil
+	case typ != TypeVirtual:
+		return fault.BadRequest(field, "only virtual repositories deploy to a member")
+	case !slices.Contains(members, deployTo):
+		return fault.BadRequest(field, "%q is not a member", deployTo)
+	}
+	r, err := tx.GetRepo(ctx, deployTo)
+	if err != nil {
+		return err
+	}
+	if r.Type != TypeLocal {
+		return fault.BadRequest(field, "%q is %s; publishes go to a local repository", deployTo, r.Type)
 	}
 	return nil
 }

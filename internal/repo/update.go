@@ -64,6 +64,13 @@ func (s *Service) Update(ctx context.Context, caller *auth.Principal, key string
 			row.Settings = encodeSettings(settings)
 			details["settings"] = settings
 		}
+		final, err := decodeSettings(row.Settings)
+		if err != nil {
+			return err
+		}
+		if err := checkDeployTo(ctx, tx, row.Type, row.Members, final.DeployTo); err != nil {
+			return err
+		}
 		if len(details) == 0 {
 			out, err = fromRow(row) // nothing to change: no write, no audit record
 			return err

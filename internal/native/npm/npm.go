@@ -73,6 +73,12 @@ func (h *Handler) Serve(w http.ResponseWriter, req *native.Request) error {
 	case repo.TypeVirtual:
 		return h.serveVirtual(w, req, name, rest)
 	}
+	return h.serveLocal(w, req, name, rest)
+}
+
+// serveLocal answers the package requests of a local repository.
+func (h *Handler) serveLocal(w http.ResponseWriter, req *native.Request, name string, rest []string) error {
+	m := req.Method
 	switch {
 	case len(rest) == 0 && (m == http.MethodGet || m == http.MethodHead):
 		return h.packument(w, req, name)

@@ -33,9 +33,19 @@ func (h *Handler) serveVirtual(w http.ResponseWriter, req *native.Request, name 
 		return h.virtualTarball(w, req, name, file)
 	case m == http.MethodGet || m == http.MethodHead:
 		return fault.Coded(fault.KindNotFound, "npm_endpoint_not_served", "/%s is not served by this registry", req.Path)
+	case req.Repo.Settings.DeployTo == "":
+		return fault.Coded(fault.KindMethodNotAllowed, "repository_not_local",
+			"repository %q is virtual (%v) and deploys to no member; publish to a local member, or set settings.deployTo", req.Repo.Key, req.Repo.Members)
 	}
-	return fault.Coded(fault.KindMethodNotAllowed, "repository_not_local",
-		"repository %q is virtual (%v); publish and change packages in one of its local members", req.Repo.Key, req.Repo.Members)
+	// Writes (publish, deprecate, unpublish) go to the deployTo member,
+	// with the caller's own rights there.
+	target, err := h.repos.Access(req.Context(), req.Caller, req.Repo.Settings.DeployTo, auth.RoleRead)
+	if err != nil {
+		return err
+	}
+	local := *req
+	local.Repo = target
+	return h.serveLocal(w, &local, name, rest)
 }
 
 // members returns a request per member of virtual repository req.Repo that

@@ -60,6 +60,22 @@ func TestVirtualRepository(t *testing.T) {
 	}
 
 	if r := env.Do(t, "PUT", "/r/npm/new", env.AdminToken, publishBody("new", "1.0.0", mine, sha1Hex(mine))); r.Status != 405 || !strings.Contains(string(r.Body), "repository_not_local") {
-		t.Errorf("publish to a virtual repository: %d %s", r.Status, r.Body)
+		t.Errorf("publish to a virtual repository without deployTo: %d %s", r.Status, r.Body)
 	}
+
+	// With deployTo, publishes go to that local member, with the caller's
+	// rights there.
+	for _, bad := range []map[string]any{{"deployTo": "npm-remote"}, {"deployTo": "elsewhere"}} {
+		if r := env.Do(t, "PATCH", "/v1/repos/npm", env.AdminToken, map[string]any{"settings": bad}); r.Status != 400 || !strings.Contains(string(r.Body), "settings.deployTo") {
+			t.Errorf("deployTo %v: %d %s", bad, r.Status, r.Body)
+		}
+	}
+	env.Must(t, 200, "PATCH", "/v1/repos/npm", env.AdminToken, map[string]any{"settings": map[string]any{"deployTo": "npm-local"}})
+	if r := env.Do(t, "PUT", "/r/npm/new", everything, publishBody("new", "1.0.0", mine, sha1Hex(mine))); r.Status != 403 {
+		t.Errorf("publish through the virtual repository without write on the member: %d %s", r.Status, r.Body)
+	}
+	writer := env.Token(t, "ci", "repo:npm:read", "repo:npm-local:write")
+	env.Must(t, 201, "PUT", "/r/npm/new", writer, publishBody("new", "1.0.0", mine, sha1Hex(mine)))
+	env.Must(t, 200, "GET", "/r/npm-local/new", writer, nil)
+	env.Must(t, 200, "GET", "/r/npm/new/-/new-1.0.0.tgz", writer, nil)
 }
