@@ -60,6 +60,7 @@ func newReposCommand(o *options) *cobra.Command {
 		newReposGetCommand(o),
 		newReposUpdateCommand(o),
 		newReposDeleteCommand(o),
+		newReposCredentialsCommand(o),
 	)
 	return cmd
 }

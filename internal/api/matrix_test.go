@@ -204,6 +204,15 @@ func matrix() []matrixCase {
 				env.Must(t, s200, "PUT", "/v1/repos/target/bindings/alice", env.AdminToken, map[string]any{"roles": []string{"write"}})
 			},
 			want: want{s401, s404, s403, s403, s403, s204, s404, s204}},
+		// "target" is local: an authorized caller passes authorization and
+		// meets the 409 (no upstream) or the 404 (no credentials).
+		{method: "PUT", pattern: "/v1/repos/{key}/upstream-credentials", path: "/v1/repos/target/upstream-credentials",
+			body: func(string) any { return map[string]any{"scheme": "bearer", "secret": "s3cret"} },
+			want: want{s401, s404, s403, s403, s403, s409, s404, s409}},
+		{method: "GET", pattern: "/v1/repos/{key}/upstream-credentials", path: "/v1/repos/target/upstream-credentials",
+			want: want{s401, s404, s403, s403, s403, s404, s404, s404}},
+		{method: "DELETE", pattern: "/v1/repos/{key}/upstream-credentials", path: "/v1/repos/target/upstream-credentials",
+			want: want{s401, s404, s403, s403, s403, s404, s404, s404}},
 		{method: "GET", pattern: "/v1/audit", path: "/v1/audit",
 			want: want{s401, s403, s403, s403, s403, s403, s403, s200}},
 		{method: "GET", pattern: "/v1/audit/export", path: "/v1/audit/export",

@@ -45,3 +45,41 @@ func (q Q) PutRemoteDoc(ctx context.Context, d RemoteDoc) error {
 func (q Q) TouchRemoteDoc(ctx context.Context, repo, path string, at time.Time) error {
 	return affectedOne(q.exec(ctx, "UPDATE remote_metadata SET fetched_at = ? WHERE repo_key = ? AND path = ?", Micros(at), repo, path))
 }
+
+// UpstreamCredentials is what a remote repository presents to its upstream.
+type UpstreamCredentials struct {
+	Repo      string
+	Scheme    string // "basic" or "bearer"
+	Username  string
+	Secret    string
+	UpdatedBy string
+	UpdatedAt time.Time
+}
+
+// GetUpstreamCredentials returns a repository's upstream credentials,
+// ErrNotFound when none are set.
+func (q Q) GetUpstreamCredentials(ctx context.Context, repo string) (UpstreamCredentials, error) {
+	c := UpstreamCredentials{Repo: repo}
+	var at int64
+	err := q.queryRow(ctx, "SELECT scheme, username, secret, updated_by, updated_at FROM upstream_credentials WHERE repo_key = ?", repo).
+		Scan(&c.Scheme, &c.Username, &c.Secret, &c.UpdatedBy, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return UpstreamCredentials{}, ErrNotFound
+	}
+	c.UpdatedAt = FromMicros(at)
+	return c, err
+}
+
+// PutUpstreamCredentials sets (or replaces) a repository's credentials.
+func (q Q) PutUpstreamCredentials(ctx context.Context, c UpstreamCredentials) error {
+	_, err := q.exec(ctx, `INSERT INTO upstream_credentials (repo_key, scheme, username, secret, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (repo_key) DO UPDATE SET scheme = excluded.scheme, username = excluded.username, secret = excluded.secret,
+		updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+		c.Repo, c.Scheme, c.Username, c.Secret, c.UpdatedBy, Micros(c.UpdatedAt))
+	return err
+}
+
+// DeleteUpstreamCredentials removes them; ErrNotFound when none were set.
+func (q Q) DeleteUpstreamCredentials(ctx context.Context, repo string) error {
+	return affectedOne(q.exec(ctx, "DELETE FROM upstream_credentials WHERE repo_key = ?", repo))
+}

@@ -116,6 +116,9 @@ func (c *Client) refresh(ctx context.Context, r repo.Repo, escapedPath, accept, 
 		return upstreamError(r, err)
 	}
 	req.Header.Set("Accept", accept)
+	if err := c.authorize(ctx, r, req); err != nil {
+		return err
+	}
 	if hasCache {
 		if cached.ETag != "" {
 			req.Header.Set("If-None-Match", cached.ETag)
@@ -168,6 +171,9 @@ func (c *Client) Artifact(ctx context.Context, r repo.Repo, key, rawURL string, 
 		if err != nil {
 			return upstreamError(r, err)
 		}
+		if err := c.authorize(ctx, r, req); err != nil {
+			return err
+		}
 		start := c.now()
 		resp, err := c.http.Do(req)
 		if err != nil {
@@ -188,6 +194,30 @@ func (c *Client) Artifact(ctx context.Context, r repo.Repo, key, rawURL string, 
 		c.metrics.result(r.Key, kindArtifact, resultMiss)
 		return nil
 	})
+}
+
+// authorize adds r's upstream credentials to req when it goes to the
+// upstream's own host (an artifact link to another host, a CDN, gets
+// none; Go's client drops them on redirects to other hosts too).
+func (c *Client) authorize(ctx context.Context, r repo.Repo, req *http.Request) error {
+	up, err := url.Parse(r.UpstreamURL)
+	if err != nil || !strings.EqualFold(up.Host, req.URL.Host) {
+		return nil
+	}
+	cred, err := c.db.GetUpstreamCredentials(ctx, r.Key)
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch cred.Scheme {
+	case repo.SchemeBasic:
+		req.SetBasicAuth(cred.Username, cred.Secret)
+	case repo.SchemeBearer:
+		req.Header.Set("Authorization", "Bearer "+cred.Secret)
+	}
+	return nil
 }
 
 // Hit counts an artifact served from the cache.

@@ -23,3 +23,16 @@ CREATE TABLE remote_metadata (
 	fetched_at    BIGINT NOT NULL,
 	PRIMARY KEY (repo_key, path)
 );
+
+-- Credentials a remote repository presents to its upstream: HTTP Basic
+-- (username and secret) or a Bearer token (secret). The secret must be
+-- usable, so it cannot be hashed; the API never returns it and the audit
+-- trail records only that it changed.
+CREATE TABLE upstream_credentials (
+	repo_key   TEXT PRIMARY KEY REFERENCES repos (key) ON DELETE CASCADE,
+	scheme     TEXT NOT NULL CHECK (scheme IN ('basic', 'bearer')),
+	username   TEXT NOT NULL DEFAULT '',
+	secret     TEXT NOT NULL,
+	updated_by TEXT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
