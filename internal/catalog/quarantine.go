@@ -37,7 +37,7 @@ type QuarantineList struct {
 // Quarantine lists a repository's quarantine lane, newest first (role
 // promote), optionally of one status.
 func (s *Service) Quarantine(ctx context.Context, caller *auth.Principal, repoKey, status string, limit int, cursor string) (QuarantineList, error) {
-	r, f, err := s.repoFormat(ctx, caller, repoKey, auth.RolePromote)
+	_, f, err := s.repoFormat(ctx, caller, repoKey, auth.RolePromote)
 	if err != nil {
 		return QuarantineList{}, err
 	}
@@ -74,18 +74,14 @@ func (s *Service) Quarantine(ctx context.Context, caller *auth.Principal, repoKe
 			out.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(rows[i-1].ID))
 			break
 		}
-		item, err := s.describe(ctx, s.db.Q, r, f, it)
-		if err != nil {
-			return QuarantineList{}, err
-		}
-		out.Items = append(out.Items, item)
+		out.Items = append(out.Items, describe(f, it))
 	}
 	return out, nil
 }
 
 // QuarantineItem returns one item of a repository's quarantine lane (role promote).
 func (s *Service) QuarantineItem(ctx context.Context, caller *auth.Principal, repoKey, id string) (QuarantineItem, error) {
-	r, f, err := s.repoFormat(ctx, caller, repoKey, auth.RolePromote)
+	_, f, err := s.repoFormat(ctx, caller, repoKey, auth.RolePromote)
 	if err != nil {
 		return QuarantineItem{}, err
 	}
@@ -96,20 +92,16 @@ func (s *Service) QuarantineItem(ctx context.Context, caller *auth.Principal, re
 	if err != nil {
 		return QuarantineItem{}, err
 	}
-	return s.describe(ctx, s.db.Q, r, f, it)
+	return describe(f, it), nil
 }
 
 func quarantineNotFound(id string) error {
 	return fault.Coded(fault.KindNotFound, "quarantine_item_not_found", "quarantine item %q not found", id)
 }
 
-// describe adds a quarantine item's coordinates.
-func (s *Service) describe(ctx context.Context, q meta.Q, r repo.Repo, f format.Format, it meta.QuarantineItem) (QuarantineItem, error) {
-	v, p, err := s.versionIn(ctx, q, r, it.VersionID)
-	if err != nil {
-		return QuarantineItem{}, err
-	}
-	return QuarantineItem{QuarantineItem: it, FullName: f.FullName(p.Namespace, p.Name), Version: v.Version}, nil
+// describe writes a quarantine item's package name as its format does.
+func describe(f format.Format, it meta.QuarantineItem) QuarantineItem {
+	return QuarantineItem{QuarantineItem: it, FullName: f.FullName(it.Namespace, it.Name), Version: it.Version}
 }
 
 // Release lets a held version out of the quarantine lane (role promote):
@@ -163,9 +155,7 @@ func (s *Service) decide(ctx context.Context, caller *auth.Principal, repoKey, i
 			return fault.Coded(fault.KindConflict, "quarantine_already_decided", "quarantine item %s is already %s", id, it.Status).With("status", it.Status)
 		}
 		it.Status, it.DecidedBy, it.DecidedAt, it.Note = status, caller.Name(), &now, note
-		if out, err = s.describe(ctx, tx.Q, r, f, it); err != nil {
-			return err
-		}
+		out = describe(f, it)
 		action, event := "quarantine.reject", EventRejected
 		if status == meta.QuarantineReleased {
 			action, event = "quarantine.release", EventReleased
