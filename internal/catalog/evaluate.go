@@ -18,12 +18,9 @@ import (
 // EventPolicyDenied announces a publish or promotion a policy refused.
 const EventPolicyDenied = "policy.denied"
 
-// policyInput is what the policies of r see of version v.
-func (s *Service) policyInput(ctx context.Context, q meta.Q, r repo.Repo, f format.Format, v meta.Version, p meta.Package, caller *auth.Principal, stage string) (policy.Input, error) {
-	entries, err := q.ListEntries(ctx, v.ID)
-	if err != nil {
-		return policy.Input{}, err
-	}
+// policyInput is what the policies of r see of version v, whose files are
+// entries.
+func (s *Service) policyInput(r repo.Repo, f format.Format, v meta.Version, p meta.Package, entries []meta.Entry, caller *auth.Principal, stage string) (policy.Input, error) {
 	in := policy.Input{
 		Repo: policy.RepoInput{Key: r.Key, Type: r.Type, Format: r.Format},
 		Version: policy.VersionInput{
@@ -50,9 +47,9 @@ func (s *Service) policyInput(ctx context.Context, q meta.Q, r repo.Repo, f form
 	return in, nil
 }
 
-// evaluate runs the policies that apply to r against version v, inside
-// the transaction that acts on the outcome.
-func (s *Service) evaluate(ctx context.Context, tx *meta.Tx, r repo.Repo, f format.Format, v meta.Version, p meta.Package, caller *auth.Principal, stage string) (policy.Result, error) {
+// evaluate runs the policies that apply to r against version v (its files
+// are entries), inside the transaction that acts on the outcome.
+func (s *Service) evaluate(ctx context.Context, tx *meta.Tx, r repo.Repo, f format.Format, v meta.Version, p meta.Package, entries []meta.Entry, caller *auth.Principal, stage string) (policy.Result, error) {
 	rows, err := tx.EffectivePolicies(ctx, r.Key)
 	if err != nil {
 		return policy.Result{}, err
@@ -60,7 +57,7 @@ func (s *Service) evaluate(ctx context.Context, tx *meta.Tx, r repo.Repo, f form
 	if len(rows) == 0 {
 		return policy.Result{Decision: policy.Allow}, nil
 	}
-	in, err := s.policyInput(ctx, tx.Q, r, f, v, p, caller, stage)
+	in, err := s.policyInput(r, f, v, p, entries, caller, stage)
 	if err != nil {
 		return policy.Result{}, err
 	}

@@ -171,7 +171,11 @@ func (s *Service) DryRun(ctx context.Context, caller *auth.Principal, scope, nam
 	if err != nil {
 		return policy.Evaluation{}, err
 	}
-	in, err := s.policyInput(ctx, s.db.Q, r, f, v, p, caller, policy.StageDryRun)
+	entries, err := s.db.ListEntries(ctx, v.ID)
+	if err != nil {
+		return policy.Evaluation{}, err
+	}
+	in, err := s.policyInput(r, f, v, p, entries, caller, policy.StageDryRun)
 	if err != nil {
 		return policy.Evaluation{}, err
 	}

@@ -87,7 +87,7 @@ func (s *Service) Promote(ctx context.Context, caller *auth.Principal, repoKey, 
 			return err
 		}
 		v.Manifest = src.Manifest
-		for _, e := range entries {
+		for i, e := range entries {
 			if _, err := tx.LinkBlob(ctx, target, e.Digest, caller.Name(), now); err != nil {
 				return err
 			}
@@ -95,10 +95,11 @@ func (s *Service) Promote(ctx context.Context, caller *auth.Principal, repoKey, 
 			if err := tx.InsertEntry(ctx, e); err != nil {
 				return err
 			}
+			entries[i] = e
 		}
 		copyID = v.ID
 		details := map[string]any{"package": full, "version": src.Version, "entries": len(entries), "from": repoKey, "fromVersionId": src.ID}
-		out.Quarantine, denied, err = s.settle(ctx, tx, caller, tr, tf, v, p, policy.StagePromote, "version.promote", details, now)
+		out.Quarantine, denied, err = s.settle(ctx, tx, caller, tr, tf, v, p, entries, policy.StagePromote, "version.promote", details, now)
 		return err
 	})
 	if denied != nil {

@@ -105,7 +105,7 @@ func (s *Service) publishIn(ctx context.Context, caller *auth.Principal, r repo.
 			}
 		}
 		details := map[string]any{"package": f.FullName(p.Namespace, p.Name), "version": v.Version, "entries": len(entries)}
-		out.Quarantine, denied, err = s.settle(ctx, tx, caller, r, f, v, p, policy.StagePublish, "version.publish", details, now)
+		out.Quarantine, denied, err = s.settle(ctx, tx, caller, r, f, v, p, entries, policy.StagePublish, "version.publish", details, now)
 		return err
 	})
 	if denied != nil {
@@ -140,8 +140,8 @@ var errPolicyDenied = errors.New("refused by policy")
 // the caller records the refusal (recordDenial) after the rollback. audit
 // is the audit action; details go into its record.
 func (s *Service) settle(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, f format.Format, v meta.Version, p meta.Package,
-	stage, audit string, details map[string]any, now time.Time) (*meta.QuarantineItem, *policy.Result, error) {
-	res, err := s.evaluate(ctx, tx, r, f, v, p, caller, stage)
+	entries []meta.Entry, stage, audit string, details map[string]any, now time.Time) (*meta.QuarantineItem, *policy.Result, error) {
+	res, err := s.evaluate(ctx, tx, r, f, v, p, entries, caller, stage)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -158,10 +158,8 @@ func (s *Service) settle(ctx context.Context, tx *meta.Tx, caller *auth.Principa
 	if !ok {
 		return nil, nil, fault.Coded(fault.KindConflict, "version_not_draft", "version %s changed state while publishing; retry", v.Version)
 	}
-	payload, err := s.versionPayload(ctx, tx.Q, r, f, v.ID)
-	if err != nil {
-		return nil, nil, err
-	}
+	v.PublishedBy = caller.Name()
+	payload := payloadOf(r, f, v, p, entries)
 	event := EventPublished
 	var held *meta.QuarantineItem
 	if res.Decision == policy.Quarantine {

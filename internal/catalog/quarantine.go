@@ -197,6 +197,11 @@ func (s *Service) versionPayload(ctx context.Context, q meta.Q, r repo.Repo, f f
 	if err != nil {
 		return nil, err
 	}
+	return payloadOf(r, f, v, p, entries), nil
+}
+
+// payloadOf is the body of version v's events, whose files are entries.
+func payloadOf(r repo.Repo, f format.Format, v meta.Version, p meta.Package, entries []meta.Entry) map[string]any {
 	files := make([]map[string]any, 0, len(entries))
 	for _, e := range entries {
 		files = append(files, map[string]any{"path": e.Path, "digest": e.Digest, "size": e.Size, "mediaType": e.MediaType})
@@ -204,7 +209,7 @@ func (s *Service) versionPayload(ctx context.Context, q meta.Q, r repo.Repo, f f
 	return map[string]any{
 		"repo": r.Key, "format": r.Format, "namespace": p.Namespace, "name": p.Name, "package": f.FullName(p.Namespace, p.Name),
 		"version": v.Version, "versionId": v.ID, "publishedBy": v.PublishedBy, "entries": files,
-	}, nil
+	}
 }
 
 // quarantineReason joins what the policies that quarantined a version said.
