@@ -11,6 +11,7 @@ import (
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/repo"
 )
 
 // Complete assembles the received parts, in order, into one staged object,
@@ -183,7 +184,11 @@ func (s *Service) Commit(ctx context.Context, caller *auth.Principal, repoKey, i
 			return Session{}, fmt.Errorf("promote upload %s: %w", id, err)
 		}
 	}
-	created, err := s.link(ctx, caller, repoKey, u.Digest, *u.Size, &meta.UploadChange{ID: id, From: []string{StateCompleted}, To: StateCommitted})
+	r, err := s.writable(ctx, caller, repoKey)
+	if err != nil {
+		return Session{}, err
+	}
+	created, err := s.link(ctx, caller, r, u.Digest, *u.Size, &meta.UploadChange{ID: id, From: []string{StateCompleted}, To: StateCommitted})
 	if err != nil {
 		return Session{}, err
 	}
@@ -231,10 +236,13 @@ func (s *Service) Abort(ctx context.Context, caller *auth.Principal, repoKey, id
 	return s.describe(ctx, caller, u)
 }
 
-// link records blob digest and makes it visible in repoKey, with the session
-// change (if any) and the audit record, in one transaction. It reports
-// whether the blob was new to the store.
-func (s *Service) link(ctx context.Context, caller *auth.Principal, repoKey, digest string, size int64, change *meta.UploadChange) (bool, error) {
+// link records blob digest and makes it visible in repository r, with the
+// session change (if any) and the audit record, in one transaction. It
+// reports whether the blob was new to the store. The committed link goes
+// into this node's link cache (write-through): the first download after an
+// upload, often right after it, needs no lookup.
+func (s *Service) link(ctx context.Context, caller *auth.Principal, r repo.Repo, digest string, size int64, change *meta.UploadChange) (bool, error) {
+	repoKey := r.Key
 	var created bool
 	now := s.opt.Now().UTC()
 	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
@@ -267,6 +275,10 @@ func (s *Service) link(ctx context.Context, caller *auth.Principal, repoKey, dig
 	})
 	if errors.Is(err, errLostRace) {
 		return false, s.lostRace(ctx, change.ID, "commit", nil)
+	}
+	if err == nil {
+		// Best effort: a failed read only leaves the cache cold.
+		_, _ = s.cachedLink(ctx, r, digest)
 	}
 	return created, err
 }

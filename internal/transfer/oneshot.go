@@ -49,7 +49,6 @@ func (s *Service) CacheBlob(ctx context.Context, caller *auth.Principal, repoKey
 
 // ingest stores body in repository r: see PutBlobChecked.
 func (s *Service) ingest(ctx context.Context, caller *auth.Principal, r repo.Repo, body io.Reader, expect blob.Expect, check func(blob.Sums) error) (meta.Blob, error) {
-	repoKey := r.Key
 	expect.MaxSize = s.maxBlobBytes(r)
 	if expect.MaxSize > 0 && expect.Size > expect.MaxSize {
 		return meta.Blob{}, tooLarge(expect.MaxSize)
@@ -77,7 +76,7 @@ func (s *Service) ingest(ctx context.Context, caller *auth.Principal, r repo.Rep
 		_ = s.store.DeleteStaged(context.WithoutCancel(ctx), name)
 		return meta.Blob{}, err
 	}
-	created, err := s.link(ctx, caller, repoKey, string(sums.Digest), sums.Size, nil)
+	created, err := s.link(ctx, caller, r, string(sums.Digest), sums.Size, nil)
 	if err != nil {
 		return meta.Blob{}, err
 	}
