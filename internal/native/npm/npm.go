@@ -78,10 +78,11 @@ func (h *Handler) Serve(w http.ResponseWriter, req *native.Request) error {
 
 // serveLocal answers the package requests of a local repository.
 func (h *Handler) serveLocal(w http.ResponseWriter, req *native.Request, name string, rest []string) error {
+	if read, err := h.serveReads(w, req, name, rest, h.tarball); read {
+		return err
+	}
 	m := req.Method
 	switch {
-	case len(rest) == 0 && (m == http.MethodGet || m == http.MethodHead):
-		return h.packument(w, req, name)
 	case len(rest) == 0 && m == http.MethodPut:
 		return h.publish(w, req, name)
 	case len(rest) == 2 && rest[0] == "-rev" && m == http.MethodPut:
@@ -90,17 +91,28 @@ func (h *Handler) serveLocal(w http.ResponseWriter, req *native.Request, name st
 		return h.unpublishPackage(w, req, name)
 	case len(rest) == 4 && rest[0] == "-" && rest[2] == "-rev" && m == http.MethodDelete:
 		return h.deleteTarball(w, req, name, rest[1])
-	case len(rest) == 2 && rest[0] == "-" && (m == http.MethodGet || m == http.MethodHead):
-		file, err := url.PathUnescape(rest[1])
-		if err != nil {
-			return fault.BadRequest("path", "invalid escape in %q", rest[1])
-		}
-		return h.tarball(w, req, name, file)
-	}
-	if m == http.MethodGet || m == http.MethodHead {
-		return fault.Coded(fault.KindNotFound, "npm_endpoint_not_served", "/%s is not served by this registry", req.Path)
 	}
 	return fault.Coded(fault.KindMethodNotAllowed, "method_not_allowed", "%s is not allowed on /%s", m, req.Path)
+}
+
+// serveReads answers the reads every repository type serves — packuments
+// and tarballs, the latter through tarball — and reports whether req was
+// one (a GET or HEAD).
+func (h *Handler) serveReads(w http.ResponseWriter, req *native.Request, name string, rest []string, tarball func(http.ResponseWriter, *native.Request, string, string) error) (bool, error) {
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		return false, nil
+	}
+	switch {
+	case len(rest) == 0:
+		return true, h.packument(w, req, name)
+	case len(rest) == 2 && rest[0] == "-":
+		file, err := url.PathUnescape(rest[1])
+		if err != nil {
+			return true, fault.BadRequest("path", "invalid escape in %q", rest[1])
+		}
+		return true, tarball(w, req, name, file)
+	}
+	return true, fault.Coded(fault.KindNotFound, "npm_endpoint_not_served", "/%s is not served by this registry", req.Path)
 }
 
 // packageName reads a package name from the first path segments: "name",

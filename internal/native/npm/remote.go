@@ -25,18 +25,8 @@ import (
 
 // serveRemote answers the package requests of a remote repository.
 func (h *Handler) serveRemote(w http.ResponseWriter, req *native.Request, name string, rest []string) error {
-	m := req.Method
-	switch {
-	case len(rest) == 0 && (m == http.MethodGet || m == http.MethodHead):
-		return h.packument(w, req, name)
-	case len(rest) == 2 && rest[0] == "-" && (m == http.MethodGet || m == http.MethodHead):
-		file, err := url.PathUnescape(rest[1])
-		if err != nil {
-			return fault.BadRequest("path", "invalid escape in %q", rest[1])
-		}
-		return h.remoteTarball(w, req, name, file)
-	case m == http.MethodGet || m == http.MethodHead:
-		return fault.Coded(fault.KindNotFound, "npm_endpoint_not_served", "/%s is not served by this registry", req.Path)
+	if read, err := h.serveReads(w, req, name, rest, h.remoteTarball); read {
+		return err
 	}
 	return fault.Coded(fault.KindMethodNotAllowed, "repository_not_local",
 		"repository %q is a cache of %s; publish and change packages in a local repository", req.Repo.Key, req.Repo.UpstreamURL)

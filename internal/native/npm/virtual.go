@@ -3,7 +3,6 @@ package npm
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/fault"
@@ -21,19 +20,10 @@ import (
 
 // serveVirtual answers the package requests of a virtual repository.
 func (h *Handler) serveVirtual(w http.ResponseWriter, req *native.Request, name string, rest []string) error {
-	m := req.Method
-	switch {
-	case len(rest) == 0 && (m == http.MethodGet || m == http.MethodHead):
-		return h.packument(w, req, name)
-	case len(rest) == 2 && rest[0] == "-" && (m == http.MethodGet || m == http.MethodHead):
-		file, err := url.PathUnescape(rest[1])
-		if err != nil {
-			return fault.BadRequest("path", "invalid escape in %q", rest[1])
-		}
-		return h.virtualTarball(w, req, name, file)
-	case m == http.MethodGet || m == http.MethodHead:
-		return fault.Coded(fault.KindNotFound, "npm_endpoint_not_served", "/%s is not served by this registry", req.Path)
-	case req.Repo.Settings.DeployTo == "":
+	if read, err := h.serveReads(w, req, name, rest, h.virtualTarball); read {
+		return err
+	}
+	if req.Repo.Settings.DeployTo == "" {
 		return fault.Coded(fault.KindMethodNotAllowed, "repository_not_local",
 			"repository %q is virtual (%v) and deploys to no member; publish to a local member, or set settings.deployTo", req.Repo.Key, req.Repo.Members)
 	}
