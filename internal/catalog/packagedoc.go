@@ -50,3 +50,11 @@ func (s *Service) PackageDoc(ctx context.Context, caller *auth.Principal, repoKe
 	}
 	return doc, nil
 }
+
+// PackageRef resolves a package of repoKey for a reader (role read), with
+// its revision, in one lookup: what a metadata cache compares its copy
+// with.
+func (s *Service) PackageRef(ctx context.Context, caller *auth.Principal, repoKey, fullName string) (meta.Package, error) {
+	_, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleRead)
+	return p, err
+}

@@ -16,9 +16,17 @@ type Package struct {
 	Name        string // normalised per the format
 	DisplayName string // the full name as first written
 	CreatedAt   time.Time
+	// Revision counts the changes to what the package's metadata shows
+	// (publish, tombstone, restore, tags, deprecations, the quarantine
+	// lane); database triggers bump it in the changing transaction, so a
+	// node may keep rendered metadata for as long as it is unchanged.
+	Revision int64
 }
 
 const packageColumns = "id, repo_key, format, namespace, name, display_name, created_at"
+
+// packageSelect is packageColumns plus the revision, for reads.
+const packageSelect = packageColumns + ", revision"
 
 // EnsurePackage returns the package (repo, namespace, name), creating it
 // with p's other fields when it does not exist. Concurrent callers get the
@@ -34,12 +42,12 @@ func (q Q) EnsurePackage(ctx context.Context, p Package) (Package, error) {
 
 // GetPackage returns a package by coordinates, ErrNotFound if none.
 func (q Q) GetPackage(ctx context.Context, repo, namespace, name string) (Package, error) {
-	return scanPackage(q.queryRow(ctx, "SELECT "+packageColumns+" FROM packages WHERE repo_key = ? AND namespace = ? AND name = ?", repo, namespace, name))
+	return scanPackage(q.queryRow(ctx, "SELECT "+packageSelect+" FROM packages WHERE repo_key = ? AND namespace = ? AND name = ?", repo, namespace, name))
 }
 
 // GetPackageByID returns a package by id, ErrNotFound if none.
 func (q Q) GetPackageByID(ctx context.Context, id string) (Package, error) {
-	return scanPackage(q.queryRow(ctx, "SELECT "+packageColumns+" FROM packages WHERE id = ?", id))
+	return scanPackage(q.queryRow(ctx, "SELECT "+packageSelect+" FROM packages WHERE id = ?", id))
 }
 
 // PackageFilter selects packages of a repository.
@@ -56,7 +64,7 @@ type PackageFilter struct {
 
 // ListPackages lists packages ordered by namespace then name.
 func (q Q) ListPackages(ctx context.Context, f PackageFilter) ([]Package, error) {
-	query := "SELECT " + packageColumns + " FROM packages p WHERE repo_key = ?"
+	query := "SELECT " + packageSelect + " FROM packages p WHERE repo_key = ?"
 	args := []any{f.Repo}
 	if f.Namespace != "" {
 		query += " AND namespace = ?"
@@ -102,7 +110,7 @@ func (q Q) ListPackages(ctx context.Context, f PackageFilter) ([]Package, error)
 func scanPackage(s scanner) (Package, error) {
 	var p Package
 	var created int64
-	err := s.Scan(&p.ID, &p.Repo, &p.Format, &p.Namespace, &p.Name, &p.DisplayName, &created)
+	err := s.Scan(&p.ID, &p.Repo, &p.Format, &p.Namespace, &p.Name, &p.DisplayName, &created, &p.Revision)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Package{}, ErrNotFound
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/artifortress/artifortress/internal/repo"
 	"github.com/artifortress/artifortress/internal/search"
 	"github.com/artifortress/artifortress/internal/transfer"
+	"github.com/artifortress/artifortress/internal/ttlcache"
 )
 
 // Handler serves npm repositories.
@@ -35,11 +36,13 @@ type Handler struct {
 	remote *remote.Client
 	// repos resolves the members of virtual repositories.
 	repos *repo.Service
+	// packuments keeps local packuments as rendered (cache.go).
+	packuments *ttlcache.Cache[packumentKey, renderedPackument]
 }
 
 // New returns the npm handler.
 func New(c *catalog.Service, t *transfer.Service, checksums func(context.Context, blob.Digest) (blob.Checksums, error), s *search.Service, r *remote.Client, repos *repo.Service) *Handler {
-	return &Handler{catalog: c, transfer: t, checksums: checksums, search: s, remote: r, repos: repos}
+	return &Handler{catalog: c, transfer: t, checksums: checksums, search: s, remote: r, repos: repos, packuments: newPackumentCache()}
 }
 
 // Serve routes an npm request.

@@ -1,12 +1,14 @@
 package npm
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,24 +35,63 @@ var abbreviatedFields = []string{
 // packument answers GET {pkg}: the package document of a local, remote or
 // virtual repository.
 func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name string) error {
+	if req.Repo.Type == repo.TypeLocal {
+		abbreviated := strings.Contains(req.Header.Get("Accept"), abbreviatedType)
+		body, err := h.cachedLocalPackument(req, name, abbreviated)
+		if err != nil {
+			return err
+		}
+		return writePackument(w, req, body, abbreviated, time.Time{})
+	}
 	pk, err := h.packumentDoc(req, name)
 	if err != nil {
 		return err
 	}
+	body, err := marshalJSON(pk.body)
+	if err != nil {
+		return err
+	}
+	return writePackument(w, req, body, pk.abbreviated, pk.stale)
+}
+
+// writePackument sends a rendered packument; stale, when set, says the
+// upstream copy it holds could not be refreshed since then.
+func writePackument(w http.ResponseWriter, req *native.Request, body []byte, abbreviated bool, stale time.Time) error {
 	w.Header().Set("Cache-Control", "no-cache")
-	if pk.abbreviated {
+	w.Header().Set("Content-Type", "application/json")
+	if abbreviated {
 		w.Header().Set("Content-Type", abbreviatedType)
 	}
-	if !pk.stale.IsZero() {
+	if !stale.IsZero() {
 		w.Header().Set("Warning", `110 - "Response is Stale"`)
-		w.Header().Set("X-Artifortress-Stale", pk.stale.UTC().Format(time.RFC3339))
+		w.Header().Set("X-Artifortress-Stale", stale.UTC().Format(time.RFC3339))
 	}
-	if req.Method == http.MethodHead {
-		w.WriteHeader(http.StatusOK)
-		return nil
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if req.Method != http.MethodHead {
+		_, _ = w.Write(body)
 	}
-	native.WriteJSON(w, http.StatusOK, pk.body)
 	return nil
+}
+
+// marshalJSON encodes v as native.WriteJSON does (no HTML escaping, a
+// final newline).
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// notFoundAsNPM words a missing package as npm shows it.
+func notFoundAsNPM(err error, name string) error {
+	if fe := fault.As(err); fe != nil && fe.Code == "package_not_found" {
+		return fault.Coded(fault.KindNotFound, "package_not_found", "package %q not found", name)
+	}
+	return err
 }
 
 // packumentDoc is a package document before it is written.
@@ -81,10 +122,7 @@ func (h *Handler) localPackumentDoc(req *native.Request, name string) (packument
 	ctx := req.Context()
 	pd, err := h.catalog.PackageDoc(ctx, req.Caller, req.Repo.Key, name)
 	if err != nil {
-		if fe := fault.As(err); fe != nil && fe.Code == "package_not_found" {
-			return packumentDoc{}, fault.Coded(fault.KindNotFound, "package_not_found", "package %q not found", name)
-		}
-		return packumentDoc{}, err
+		return packumentDoc{}, notFoundAsNPM(err, name)
 	}
 	full := pd.FullName
 	abbreviated := strings.Contains(req.Header.Get("Accept"), abbreviatedType)
