@@ -79,3 +79,51 @@ func TestVirtualRepository(t *testing.T) {
 	env.Must(t, 200, "GET", "/r/npm-local/new", writer, nil)
 	env.Must(t, 200, "GET", "/r/npm/new/-/new-1.0.0.tgz", writer, nil)
 }
+
+// TestNativeAuthorizationRemoteAndVirtual: who may do what through remote
+// and virtual npm repositories. Unknown callers get 401 with both
+// challenges; a repository the caller cannot read is 404; writes to a
+// remote repository are refused for everyone (405); writes through a
+// virtual repository need write on the member it deploys to.
+func TestNativeAuthorizationRemoteAndVirtual(t *testing.T) {
+	up := startUpstream(t)
+	env := startNPM(t, func(c *config.Config) { c.OutboundAllow = "127.0.0.1" })
+	remoteRepo(t, env, "npm-remote", up.URL, nil)
+	env.CreateRepo(t, "npm-all", map[string]any{"format": "npm", "type": "virtual", "members": []string{"npm-local", "npm-remote"},
+		"settings": map[string]any{"deployTo": "npm-local"}})
+	remoteReader := env.Token(t, "remote-reader", "repo:npm-remote:read")
+	virtualOnly := env.Token(t, "virtual-only", "repo:npm-all:read")
+	virtualReader := env.Token(t, "virtual-reader", "repo:npm-all:read", "repo:npm-remote:read")
+	virtualWriter := env.Token(t, "virtual-writer", "repo:npm-all:read", "repo:npm-local:write")
+	data := []byte("through the virtual repository")
+	body := func(name string) any { return publishBody(name, "1.0.0", data, sha1Hex(data)) }
+	for _, tc := range []struct {
+		method, path, token string
+		body                any
+		status              int
+	}{
+		{"GET", "/r/npm-remote/left", "", nil, 401},
+		{"GET", "/r/npm-remote/left", virtualOnly, nil, 404},
+		{"GET", "/r/npm-remote/left", remoteReader, nil, 200},
+		{"GET", "/r/npm-remote/left/-/left-1.0.0.tgz", "", nil, 401},
+		{"GET", "/r/npm-remote/left/-/left-1.0.0.tgz", remoteReader, nil, 200},
+		{"PUT", "/r/npm-remote/left", remoteReader, body("left"), 405},
+		{"PUT", "/r/npm-remote/left", env.AdminToken, body("left"), 405},
+		{"GET", "/r/npm-all/left", "", nil, 401},
+		{"GET", "/r/npm-all/left", remoteReader, nil, 404},
+		{"GET", "/r/npm-all/left", virtualOnly, nil, 404}, // no member it may read has it
+		{"GET", "/r/npm-all/left", virtualReader, nil, 200},
+		{"GET", "/r/npm-all/left/-/left-1.1.0.tgz", virtualReader, nil, 200},
+		{"PUT", "/r/npm-all/mine", virtualReader, body("mine"), 404}, // cannot even read the member it deploys to
+		{"PUT", "/r/npm-all/mine", virtualWriter, body("mine"), 201},
+		{"GET", "/r/npm-all/mine", virtualWriter, nil, 200},
+	} {
+		r := env.Do(t, tc.method, tc.path, tc.token, tc.body)
+		if r.Status != tc.status {
+			t.Errorf("%s %s as %q: %d %.200s, want %d", tc.method, tc.path, tc.token[:min(len(tc.token), 8)], r.Status, r.Body, tc.status)
+		}
+		if r.Status == 401 && len(r.Header.Values("WWW-Authenticate")) != 2 {
+			t.Errorf("%s %s: 401 without the Basic and Bearer challenges: %v", tc.method, tc.path, r.Header.Values("WWW-Authenticate"))
+		}
+	}
+}
