@@ -20,6 +20,10 @@ type Cache[K comparable, V any] struct {
 	mu  sync.Mutex
 	m   map[K]entry[V]
 	gen uint64
+	// cost, when set, weighs an entry (its bytes); the entries' total is
+	// kept under maxCost.
+	cost          func(V) int64
+	maxCost, used int64
 }
 
 type entry[V any] struct {
@@ -31,6 +35,23 @@ type entry[V any] struct {
 // (past max it is emptied, which bounds memory without bookkeeping).
 func New[K comparable, V any](ttl time.Duration, max int) *Cache[K, V] {
 	return &Cache[K, V]{ttl: ttl, max: max, m: map[K]entry[V]{}}
+}
+
+// NewWeighed is New with a second bound: the total cost of the entries
+// (cost(v), such as its bytes) stays at most maxCost. A value costing more
+// than maxCost alone is not kept; past the bound the cache is emptied.
+func NewWeighed[K comparable, V any](ttl time.Duration, max int, maxCost int64, cost func(V) int64) *Cache[K, V] {
+	c := New[K, V](ttl, max)
+	c.cost, c.maxCost = cost, maxCost
+	return c
+}
+
+// weigh is v's cost (0 without a cost function).
+func (c *Cache[K, V]) weigh(v V) int64 {
+	if c.cost == nil {
+		return 0
+	}
+	return c.cost(v)
 }
 
 // Get returns the value cached for k unless it expired by now.
@@ -67,17 +88,29 @@ func (c *Cache[K, V]) Put(k K, v V, now time.Time, gen uint64) {
 	if c.gen != gen {
 		return
 	}
-	if len(c.m) >= c.max {
-		c.m = map[K]entry[V]{}
+	w := c.weigh(v)
+	if c.cost != nil && w > c.maxCost {
+		return
+	}
+	if old, ok := c.m[k]; ok {
+		c.used -= c.weigh(old.v)
+		delete(c.m, k)
+	}
+	if len(c.m) >= c.max || c.used+w > c.maxCost && c.cost != nil {
+		c.m, c.used = map[K]entry[V]{}, 0
 	}
 	c.m[k] = entry[V]{v: v, until: now.Add(c.ttl)}
+	c.used += w
 }
 
 // Drop forgets k.
 func (c *Cache[K, V]) Drop(k K) {
 	c.mu.Lock()
 	c.gen++
-	delete(c.m, k)
+	if e, ok := c.m[k]; ok {
+		c.used -= c.weigh(e.v)
+		delete(c.m, k)
+	}
 	c.mu.Unlock()
 }
 
@@ -87,6 +120,7 @@ func (c *Cache[K, V]) DropIf(match func(K, V) bool) {
 	c.gen++
 	for k, e := range c.m {
 		if match(k, e.v) {
+			c.used -= c.weigh(e.v)
 			delete(c.m, k)
 		}
 	}
@@ -98,5 +132,6 @@ func (c *Cache[K, V]) DropAll() {
 	c.mu.Lock()
 	c.gen++
 	clear(c.m)
+	c.used = 0
 	c.mu.Unlock()
 }

@@ -72,3 +72,40 @@ func TestDisabledAndBounded(t *testing.T) {
 		t.Fatal("the newest entry was lost")
 	}
 }
+
+// TestWeighed: the entries' total cost stays under the bound; a value
+// larger than the bound alone is not kept; replacing and dropping entries
+// give their cost back.
+func TestWeighed(t *testing.T) {
+	c := NewWeighed[string, string](time.Minute, 100, 10, func(v string) int64 { return int64(len(v)) })
+	put := func(k, v string) { c.Put(k, v, t0, c.Generation()) }
+	has := func(k string) bool { _, ok := c.Get(k, t0); return ok }
+	put("a", "aaaa")
+	put("b", "bbbb")
+	if !has("a") || !has("b") || c.used != 8 {
+		t.Fatalf("two entries of 4: used %d", c.used)
+	}
+	put("a", "a") // replaced: 1 + 4
+	if c.used != 5 {
+		t.Fatalf("after a replacement: used %d", c.used)
+	}
+	put("c", "cccccc") // 5 + 6 > 10: emptied first
+	if has("a") || has("b") || !has("c") || c.used != 6 {
+		t.Fatalf("past the bound: a %v b %v c %v used %d", has("a"), has("b"), has("c"), c.used)
+	}
+	put("huge", "0123456789x")
+	if has("huge") || !has("c") {
+		t.Fatal("a value larger than the bound was kept, or evicted the rest")
+	}
+	c.Drop("c")
+	if c.used != 0 {
+		t.Fatalf("after a drop: used %d", c.used)
+	}
+	put("d", "dd")
+	c.DropIf(func(string, string) bool { return true })
+	put("e", "ee")
+	c.DropAll()
+	if c.used != 0 || has("e") {
+		t.Fatalf("after dropping everything: used %d", c.used)
+	}
+}

@@ -31,9 +31,10 @@ type renderedPackument struct {
 }
 
 const (
-	// maxCachedPackuments bounds the renderings a node keeps; past it the
-	// cache is emptied.
-	maxCachedPackuments = 2048
+	// maxCachedPackuments and maxPackumentCacheBytes bound the renderings a
+	// node keeps, in number and in bytes; past either the cache is emptied.
+	maxCachedPackuments    = 2048
+	maxPackumentCacheBytes = 64 << 20
 	// maxCachedPackumentBytes is the largest rendering kept (larger ones,
 	// packages with thousands of versions, are rendered every time).
 	maxCachedPackumentBytes = 256 << 10
@@ -42,7 +43,8 @@ const (
 )
 
 func newPackumentCache() *ttlcache.Cache[packumentKey, renderedPackument] {
-	return ttlcache.New[packumentKey, renderedPackument](packumentCacheTTL, maxCachedPackuments)
+	return ttlcache.NewWeighed[packumentKey, renderedPackument](packumentCacheTTL, maxCachedPackuments, maxPackumentCacheBytes,
+		func(r renderedPackument) int64 { return int64(len(r.body)) })
 }
 
 // cachedLocalPackument returns a local repository's packument as written:
