@@ -42,7 +42,7 @@ func (s *Service) Deprecate(ctx context.Context, caller *auth.Principal, repoKey
 		slices.Sort(versions)
 		for _, version := range versions {
 			v, err := versionOf(ctx, tx.Q, f, p.ID, version)
-			if err != nil || v.State != meta.VersionPublished || v.Blocked() {
+			if err != nil || !v.Offered() {
 				return fault.Coded(fault.KindNotFound, "version_not_found", "%s has no published version %q", fullName, version).With("version", version)
 			}
 			if current[v.ID] == notices[version] {

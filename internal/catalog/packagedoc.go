@@ -34,7 +34,7 @@ func (s *Service) PackageDoc(ctx context.Context, caller *auth.Principal, repoKe
 		return PackageDoc{}, err
 	}
 	for _, v := range vs {
-		if v.State == meta.VersionPublished && !v.Blocked() {
+		if v.Offered() {
 			doc.Versions = append(doc.Versions, v)
 		}
 	}

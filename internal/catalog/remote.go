@@ -131,7 +131,7 @@ func (s *Service) HiddenVersions(ctx context.Context, caller *auth.Principal, re
 	}
 	hidden := map[string]bool{}
 	for _, v := range vs {
-		if v.State != meta.VersionPublished || v.Blocked() {
+		if !v.Offered() {
 			hidden[v.Version] = true
 		}
 	}

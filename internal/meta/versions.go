@@ -47,6 +47,10 @@ type Version struct {
 	Quarantine string
 }
 
+// Offered reports whether readers are offered the version: published and
+// not hidden by the quarantine lane.
+func (v Version) Offered() bool { return v.State == VersionPublished && !v.Blocked() }
+
 // Blocked reports whether the quarantine lane hides the version from every
 // read path (held or rejected).
 func (v Version) Blocked() bool {

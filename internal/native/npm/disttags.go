@@ -32,7 +32,7 @@ func (h *Handler) distTags(w http.ResponseWriter, req *native.Request, segs []st
 		}
 		visible := map[string]bool{}
 		for _, v := range versions {
-			visible[v.Version] = v.State == "published" && !v.Blocked()
+			visible[v.Version] = v.Offered()
 		}
 		tags, err := h.catalog.Tags(ctx, req.Caller, req.Repo.Key, full)
 		if err != nil {

@@ -258,7 +258,7 @@ func (h *Handler) updateMetadata(w http.ResponseWriter, req *native.Request, nam
 	}
 	notices := map[string]string{}
 	for _, v := range versions {
-		if v.State != "published" || v.Blocked() {
+		if !v.Offered() {
 			continue
 		}
 		raw, ok := body.Versions[v.Version]
