@@ -135,16 +135,11 @@ func (n *node) download(ctx context.Context, method, digest string) (int64, erro
 // Blobs runs the blob benchmark against a fresh node built from cfg (its
 // data directory is created under workDir) and prints the report to out.
 func Blobs(ctx context.Context, cfg config.Config, workDir string, opt Options, out io.Writer) error {
-	dir, err := os.MkdirTemp(workDir, "artifortress-bench-")
+	dir, store, err := nodeDir(workDir, "artifortress-bench-", &cfg)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cfg.DataDir = filepath.Join(dir, "data")
-	store := "filesystem"
-	if cfg.BlobStore != "" {
-		store = cfg.BlobStore
-	}
 	fmt.Fprintf(out, "artifortress bench blobs: store %s, metadata %s, work directory %s\n\n", store, dialectOf(cfg), dir)
 
 	lim, err := measureLimits(ctx, dir)
@@ -305,4 +300,20 @@ func measureLimits(ctx context.Context, dir string) (limits, error) {
 		return limits{}, err
 	}
 	return limits{sha256: sha, dd: dd}, nil
+}
+
+// nodeDir makes a fresh directory under workDir for a benchmark's node,
+// points cfg's data directory into it and names the blob store the node
+// will use. The caller removes the directory.
+func nodeDir(workDir, prefix string, cfg *config.Config) (dir, store string, err error) {
+	dir, err = os.MkdirTemp(workDir, prefix)
+	if err != nil {
+		return "", "", err
+	}
+	cfg.DataDir = filepath.Join(dir, "data")
+	store = "filesystem"
+	if cfg.BlobStore != "" {
+		store = cfg.BlobStore
+	}
+	return dir, store, nil
 }

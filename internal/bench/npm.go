@@ -331,16 +331,11 @@ func NPM(ctx context.Context, cfg config.Config, workDir string, opt NPMOptions,
 			return fmt.Errorf("bench npm: concurrency %d must be positive", c)
 		}
 	}
-	dir, err := os.MkdirTemp(workDir, "artifortress-bench-npm-")
+	dir, store, err := nodeDir(workDir, "artifortress-bench-npm-", &cfg)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cfg.DataDir = filepath.Join(dir, "data")
-	store := "filesystem"
-	if cfg.BlobStore != "" {
-		store = cfg.BlobStore
-	}
 
 	tarballs := make([][][]byte, opt.Packages)
 	var tarballBytes int64

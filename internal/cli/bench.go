@@ -53,17 +53,11 @@ func newBenchCommand() *cobra.Command {
 			}
 			opt.Sizes = append(opt.Sizes, n)
 		}
-		if *cpuProfile != "" {
-			f, err := os.Create(*cpuProfile)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
-			}
-			defer pprof.StopCPUProfile()
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
 		}
+		defer stop()
 		return bench.Blobs(cmd.Context(), cfg, *workDir, opt, cmd.OutOrStdout())
 	}
 	cmd.AddCommand(blobs, newBenchNPMCommand())
@@ -110,20 +104,31 @@ func newBenchNPMCommand() *cobra.Command {
 		case opt.Packages < 1 || opt.Versions < 1 || opt.Duration <= 0 || len(opt.Concurrency) == 0:
 			return usageError{fmt.Errorf("--packages, --versions, --duration and --concurrency must be positive")}
 		}
-		if *cpuProfile != "" {
-			f, err := os.Create(*cpuProfile)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
-			}
-			defer pprof.StopCPUProfile()
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
 		}
+		defer stop()
 		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		return bench.NPM(ctx, cfg, *workDir, opt, cmd.OutOrStdout())
 	}
 	return npm
+}
+
+// startCPUProfile profiles the process into path until stop is called; an
+// empty path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
