@@ -22,7 +22,7 @@ import (
 // usable.
 var webhookEvents = []string{
 	"version.published", "version.quarantined", "quarantine.released", "quarantine.rejected",
-	"policy.denied", "version.tombstoned", "version.restored", "tag.updated",
+	"policy.denied", "version.tombstoned", "version.restored", "version.files_added", "tag.updated",
 }
 
 const (

@@ -298,13 +298,17 @@ func TestEntryAndPublishPreconditions(t *testing.T) {
 // TestDatabaseRefusesChangesToPublishedVersions runs raw SQL, as an operator
 // with a database shell would: every change to a published version, its
 // entries, its manifest or its package's coordinates fails; only the move to
-// tombstoned is allowed.
+// tombstoned is allowed, and (ADR 0009) a new file in a published version of
+// an append-only format (generic, pypi), never of a sealed one (npm, ...).
 func TestDatabaseRefusesChangesToPublishedVersions(t *testing.T) {
 	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
 		env := servertest.Start(t, b)
 		env.CreateRepo(t, "gen", nil)
 		env.CreateRepo(t, "other", nil)
+		env.CreateRepo(t, "js", map[string]any{"format": "npm"})
 		v := publishGeneric(t, env, "gen", env.AdminToken, "frozen", "1.0.0", map[string]string{"a": "A", "b": "B"})
+		sealed := publishGeneric(t, env, "js", env.AdminToken, "sealed", "1.0.0", map[string]string{"package.tgz": "T"})
+		env.Must(t, 201, "PUT", "/v1/repos/js/blobs", env.AdminToken, "C")
 		env.Must(t, 201, "PUT", "/v1/repos/gen/blobs", env.AdminToken, "C")
 		db := env.Server.DB()
 		const pkg = "(SELECT package_id FROM versions WHERE id = ?)"
@@ -322,16 +326,39 @@ func TestDatabaseRefusesChangesToPublishedVersions(t *testing.T) {
 			"UPDATE entries SET digest = '" + digestOf([]byte("C")) + "' WHERE version_id = ?",
 			"UPDATE entries SET path = 'renamed' WHERE version_id = ?",
 			"DELETE FROM entries WHERE version_id = ?",
-			"INSERT INTO entries (version_id, repo_key, path, digest, size) VALUES (?, 'gen', 'extra', '" + digestOf([]byte("C")) + "', 1)",
+			"INSERT INTO entries (version_id, repo_key, path, digest, size) VALUES (?, 'gen', 'a', '" + digestOf([]byte("C")) + "', 1)",
 		}
 		for _, q := range refused {
 			if _, err := db.RawExec(t.Context(), q, v.VersionID); err == nil {
 				t.Errorf("the database accepted: %s", q)
 			}
 		}
+		appendC := "INSERT INTO entries (version_id, repo_key, path, digest, size) VALUES (?, ?, 'extra', '" + digestOf([]byte("C")) + "', 1)"
+		if _, err := db.RawExec(t.Context(), appendC, sealed.VersionID, "js"); err == nil {
+			t.Error("a published npm version gained a file")
+		}
+		revision := func() int64 {
+			t.Helper()
+			ver, err := db.GetVersion(t.Context(), v.VersionID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := db.GetPackageByID(t.Context(), ver.PackageID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p.Revision
+		}
+		before := revision()
+		if _, err := db.RawExec(t.Context(), appendC, v.VersionID, "gen"); err != nil {
+			t.Errorf("a published generic version refused a file at a new path: %v", err)
+		}
+		if revision() == before {
+			t.Error("a file added to a published version left the package revision as it was")
+		}
 		var after versionResp
 		env.Must(t, 200, "GET", "/v1/repos/gen/packages/frozen/versions/1.0.0", env.AdminToken, nil).JSON(t, &after)
-		if after.State != "published" || len(after.Entries) != 2 || after.Entries[0].Digest != digestOf([]byte("A")) {
+		if after.State != "published" || len(after.Entries) != 3 || after.Entries[0].Digest != digestOf([]byte("A")) {
 			t.Errorf("the published version changed: %+v", after)
 		}
 		// A package with only drafts is not frozen: the refusals above are
@@ -345,6 +372,9 @@ func TestDatabaseRefusesChangesToPublishedVersions(t *testing.T) {
 		}
 		if _, err := db.RawExec(t.Context(), "UPDATE versions SET manifest = '{}' WHERE id = ?", v.VersionID); err == nil {
 			t.Error("a tombstoned version's manifest changed")
+		}
+		if _, err := db.RawExec(t.Context(), strings.Replace(appendC, "'extra'", "'later'", 1), v.VersionID, "gen"); err == nil {
+			t.Error("a tombstoned version gained a file")
 		}
 	})
 }

@@ -149,13 +149,19 @@ func (s *Service) DiscardDraft(ctx context.Context, caller *auth.Principal, repo
 	if err != nil {
 		return err
 	}
+	return s.discardDraft(ctx, caller, r, versionID)
+}
+
+// discardDraft removes draft versionID of r with its audit record (a version
+// that is no longer a draft is left alone).
+func (s *Service) discardDraft(ctx context.Context, caller *auth.Principal, r repo.Repo, versionID string) error {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	return s.db.Tx(ctx, func(tx *meta.Tx) error {
 		v, p, err := s.lockedVersion(ctx, tx, r, versionID)
 		if err != nil {
 			return err
 		}
-		return s.discard(ctx, tx, caller, repoKey, v, p, now)
+		return s.discard(ctx, tx, caller, r.Key, v, p, now)
 	})
 }
 

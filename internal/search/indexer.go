@@ -21,13 +21,14 @@ const (
 	EventPublished         = "version.published"
 	EventTombstoned        = "version.tombstoned"
 	EventRestored          = "version.restored"
+	EventFilesAdded        = "version.files_added"
 	EventQuarantined       = "version.quarantined"
 	EventQuarantineRelease = "quarantine.released"
 	EventQuarantineReject  = "quarantine.rejected"
 )
 
 // EventTypes lists the event types Indexer.Handle acts on; it ignores others.
-var EventTypes = []string{EventPublished, EventTombstoned, EventRestored, EventQuarantined, EventQuarantineRelease, EventQuarantineReject}
+var EventTypes = []string{EventPublished, EventTombstoned, EventRestored, EventFilesAdded, EventQuarantined, EventQuarantineRelease, EventQuarantineReject}
 
 // HandlerName is the name the indexer registers under with the event worker.
 const HandlerName = "search"

@@ -26,13 +26,14 @@ const (
 	EventPolicyDenied       = "policy.denied"
 	EventVersionTombstoned  = "version.tombstoned"
 	EventVersionRestored    = "version.restored"
+	EventVersionFilesAdded  = "version.files_added"
 	EventTagUpdated         = "tag.updated"
 )
 
 // EventTypes lists every event type a webhook can subscribe to.
 var EventTypes = []string{
 	EventVersionPublished, EventVersionQuarantined, EventQuarantineReleased, EventQuarantineRejected,
-	EventPolicyDenied, EventVersionTombstoned, EventVersionRestored, EventTagUpdated,
+	EventPolicyDenied, EventVersionTombstoned, EventVersionRestored, EventVersionFilesAdded, EventTagUpdated,
 }
 
 // Limits on a webhook's fields.

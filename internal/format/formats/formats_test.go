@@ -1,6 +1,10 @@
 package formats
 
 import (
+	"os"
+	"path/filepath"
+
+	"github.com/artifortress/artifortress/internal/format"
 	"slices"
 	"strings"
 	"testing"
@@ -66,5 +70,33 @@ func TestAllReturnsACopy(t *testing.T) {
 	delete(m, "npm")
 	if _, ok := All()["npm"]; !ok {
 		t.Fatal("changing All()'s result changed the registry")
+	}
+}
+
+// TestAppendOnlyFormatsMatchTheDatabase ties the formats that declare
+// themselves append-only (ADR 0009) to the list migration 0012's triggers
+// enforce on both dialects: a format added to one side only would either
+// have its appends refused by the database or its published versions
+// writable.
+func TestAppendOnlyFormatsMatchTheDatabase(t *testing.T) {
+	var names []string
+	for name, f := range All() {
+		if format.AppendOnly(f) {
+			names = append(names, "'"+name+"'")
+		}
+	}
+	slices.Sort(names)
+	want := "IN (" + strings.Join(names, ", ") + ")"
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		sql, err := os.ReadFile(filepath.Join("..", "..", "meta", "migrations", dialect, "0012_append_only_versions.sql"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(sql), want) {
+			t.Errorf("%s migration 0012 does not list the append-only formats as %s", dialect, want)
+		}
+	}
+	if len(names) != 2 {
+		t.Errorf("append-only formats: %v, want generic and pypi", names)
 	}
 }

@@ -92,3 +92,7 @@ func (generic) ValidateManifest(c format.Coordinates, raw json.RawMessage) error
 	}
 	return nil
 }
+
+// AppendsFiles reports that a published generic version gains files at new
+// paths (one PUT per file); see format.Appender.
+func (generic) AppendsFiles() bool { return true }

@@ -111,3 +111,8 @@ func message(err error) string {
 	}
 	return err.Error()
 }
+
+// AppendsFiles reports that a published release gains files (twine uploads
+// a wheel and an sdist in separate requests; a wheel for a new platform may
+// come later); see format.Appender.
+func (pypi) AppendsFiles() bool { return true }
