@@ -23,6 +23,7 @@ import (
 	"github.com/artifortress/artifortress/internal/format/formats"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/native"
+	"github.com/artifortress/artifortress/internal/native/generic"
 	"github.com/artifortress/artifortress/internal/native/npm"
 	"github.com/artifortress/artifortress/internal/netguard"
 	"github.com/artifortress/artifortress/internal/publicurl"
@@ -143,7 +144,8 @@ func (s *Server) init(ctx context.Context) error {
 	}
 	remotes := remote.New(s.db, remoteGuard, s.log, metrics.Registry)
 	mux.Handle(native.Prefix, native.New(s.auth, s.repos, s.log, map[string]native.Handler{
-		"npm": npm.New(s.catalog, s.transfer, s.checksums.Ensure, s.search, remotes, s.repos),
+		"npm":     npm.New(s.catalog, s.transfer, s.checksums.Ensure, s.search, remotes, s.repos),
+		"generic": generic.New(s.catalog, s.transfer, s.repos),
 	}))
 	// The public-URL middleware goes outermost: the metrics middleware must
 	// hand the mux the very request whose matched pattern it then reads.

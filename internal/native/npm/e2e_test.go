@@ -21,14 +21,7 @@ type npmClient struct {
 
 func newNPM(t *testing.T) *npmClient {
 	t.Helper()
-	bin, err := exec.LookPath("npm")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("npm is required for the npm protocol suite: %v", err)
-		}
-		t.Skipf("npm not installed: %v", err)
-	}
-	return &npmClient{t: t, bin: bin, home: t.TempDir()}
+	return &npmClient{t: t, bin: servertest.Tool(t, "npm"), home: t.TempDir()}
 }
 
 // project makes a directory with a package.json and an .npmrc pointing at

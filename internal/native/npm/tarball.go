@@ -4,10 +4,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/artifortress/artifortress/internal/blobhttp"
 	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/fault"
-	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/native"
 )
 
@@ -35,11 +33,7 @@ func tarballVersion(name, file string) (string, error) {
 	return strings.TrimSuffix(strings.TrimPrefix(file, prefix), ".tgz"), nil
 }
 
-// serveFile sends a version's file.
+// serveFile sends a tarball.
 func (h *Handler) serveFile(w http.ResponseWriter, req *native.Request, f catalog.File) error {
-	l := meta.BlobLink{Blob: meta.Blob{Digest: f.Entry.Digest, Size: f.Entry.Size}, Repo: f.Repo.Key}
-	if f.Version.Row.PublishedAt != nil {
-		l.LinkedAt = *f.Version.Row.PublishedAt
-	}
-	return blobhttp.Serve(w, req.Request, h.transfer.Store(), l, f.Repo.Settings.RedirectDownloads, "application/octet-stream")
+	return native.ServeFile(w, req, h.transfer.Store(), f, "application/octet-stream")
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/native"
 	"github.com/artifortress/artifortress/internal/repo"
@@ -23,42 +22,13 @@ func (h *Handler) serveVirtual(w http.ResponseWriter, req *native.Request, name 
 	if read, err := h.serveReads(w, req, name, rest, h.virtualTarball); read {
 		return err
 	}
-	if req.Repo.Settings.DeployTo == "" {
-		return fault.Coded(fault.KindMethodNotAllowed, "repository_not_local",
-			"repository %q is virtual (%v) and deploys to no member; publish to a local member, or set settings.deployTo", req.Repo.Key, req.Repo.Members)
-	}
 	// Writes (publish, deprecate, unpublish) go to the deployTo member,
 	// with the caller's own rights there.
-	target, err := h.repos.Access(req.Context(), req.Caller, req.Repo.Settings.DeployTo, auth.RoleRead)
+	local, err := native.DeployTarget(h.repos, req)
 	if err != nil {
 		return err
 	}
-	local := *req
-	local.Repo = target
-	return h.serveLocal(w, &local, name, rest)
-}
-
-// members returns a request per member of virtual repository req.Repo that
-// the caller can read, in order, keeping the virtual repository's links.
-func (h *Handler) members(req *native.Request) []*native.Request {
-	var out []*native.Request
-	for _, key := range req.Repo.Members {
-		r, err := h.repos.Access(req.Context(), req.Caller, key, auth.RoleRead)
-		if err != nil || r.Format != req.Repo.Format {
-			continue
-		}
-		m := *req
-		m.Repo = r
-		out = append(out, &m)
-	}
-	return out
-}
-
-// skippable reports whether a member's error means "not here": the next
-// member is asked.
-func skippable(err error) bool {
-	fe := fault.As(err)
-	return fe != nil && (fe.Kind == fault.KindNotFound || fe.Kind == fault.KindBadGateway)
+	return h.serveLocal(w, local, name, rest)
 }
 
 // virtualPackumentDoc merges the members' packuments.
@@ -66,9 +36,9 @@ func (h *Handler) virtualPackumentDoc(req *native.Request, name string) (packume
 	versions, tags, times := map[string]any{}, map[string]any{}, map[string]any{}
 	var out packumentDoc
 	found := false
-	for _, m := range h.members(req) {
+	for _, m := range native.Members(h.repos, req) {
 		d, err := h.packumentDoc(m, name)
-		if skippable(err) {
+		if native.Skippable(err) {
 			continue
 		}
 		if err != nil {
@@ -113,7 +83,7 @@ func (h *Handler) virtualPackumentDoc(req *native.Request, name string) (packume
 // member that holds it in quarantine answers 423: content the lane keeps
 // out is never served from another member instead.
 func (h *Handler) virtualTarball(w http.ResponseWriter, req *native.Request, name, file string) error {
-	for _, m := range h.members(req) {
+	for _, m := range native.Members(h.repos, req) {
 		var err error
 		switch m.Repo.Type {
 		case repo.TypeRemote:
@@ -123,7 +93,7 @@ func (h *Handler) virtualTarball(w http.ResponseWriter, req *native.Request, nam
 		default:
 			err = h.tarball(w, m, name, file)
 		}
-		if !skippable(err) {
+		if !native.Skippable(err) {
 			return err
 		}
 	}

@@ -1,0 +1,60 @@
+package native
+
+import (
+	"context"
+
+	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/repo"
+)
+
+// Repos is what virtual repositories need of the repository service.
+type Repos interface {
+	Access(ctx context.Context, caller *auth.Principal, key string, role auth.Role) (repo.Repo, error)
+}
+
+// Members returns a request per member of virtual repository req.Repo that
+// the caller can read and that holds the same format, in order, keeping the
+// virtual repository's base URL (links in merged metadata point at it). A
+// member the caller cannot read is skipped.
+func Members(repos Repos, req *Request) []*Request {
+	var out []*Request
+	for _, key := range req.Repo.Members {
+		r, err := repos.Access(req.Context(), req.Caller, key, auth.RoleRead)
+		if err != nil || r.Format != req.Repo.Format {
+			continue
+		}
+		m := *req
+		m.Repo = r
+		out = append(out, &m)
+	}
+	return out
+}
+
+// Skippable reports whether a member's error means "not here": the next
+// member is asked (not found, or a remote member whose upstream is down
+// with nothing cached). Any other error — a 423 for quarantined content
+// above all — is the answer: content the lane keeps out is never served
+// from another member instead.
+func Skippable(err error) bool {
+	fe := fault.As(err)
+	return fe != nil && (fe.Kind == fault.KindNotFound || fe.Kind == fault.KindBadGateway)
+}
+
+// DeployTarget returns req aimed at the member a virtual repository deploys
+// writes to (settings.deployTo), which the caller can read; the write
+// itself checks the caller's write role there. Without deployTo, writes
+// are 405 repository_not_local.
+func DeployTarget(repos Repos, req *Request) (*Request, error) {
+	if req.Repo.Settings.DeployTo == "" {
+		return nil, fault.Coded(fault.KindMethodNotAllowed, "repository_not_local",
+			"repository %q is virtual (%v) and deploys to no member; write to a local member, or set settings.deployTo", req.Repo.Key, req.Repo.Members)
+	}
+	target, err := repos.Access(req.Context(), req.Caller, req.Repo.Settings.DeployTo, auth.RoleRead)
+	if err != nil {
+		return nil, err
+	}
+	local := *req
+	local.Repo = target
+	return &local, nil
+}
