@@ -28,7 +28,8 @@ type CacheFile struct {
 }
 
 // CacheVersion records a fetched version in remote repository repoKey (the
-// caller needs only read) and publishes it there, so everything a local
+// caller needs only read) and publishes it there (for an append-only format,
+// a version cached before gains the request's new files), so everything a local
 // publish goes through applies to cached content too: the repository's
 // policies (which see version.upstreamPublishedAt, so a minimum age can be
 // required), the quarantine lane, the audit trail and the version.published
@@ -51,7 +52,32 @@ func (s *Service) CacheVersion(ctx context.Context, caller *auth.Principal, repo
 	if err != nil {
 		return PublishResult{}, err
 	}
-	return s.publishIn(ctx, caller, r, f, id)
+	res, err := s.publishIn(ctx, caller, r, f, id)
+	if err != nil || !format.AppendOnly(f) || res.Quarantine != nil {
+		return res, err
+	}
+	// A version of an append-only format cached earlier with other files
+	// (a wheel, then the sdist) gains the new ones as an upload would.
+	for _, file := range req.Files {
+		if hasEntry(res.Version.Entries, file.Path) {
+			continue
+		}
+		fr, err := s.appendFile(ctx, caller, r, f, id, EntryRequest{Path: file.Path, Digest: file.Digest, MediaType: file.MediaType})
+		if err != nil {
+			return PublishResult{}, err
+		}
+		res.Version = fr.Version
+	}
+	return res, nil
+}
+
+func hasEntry(entries []meta.Entry, path string) bool {
+	for _, e := range entries {
+		if e.Path == path {
+			return true
+		}
+	}
+	return false
 }
 
 // cachedDraft returns the id of the version req names in r, creating it as
