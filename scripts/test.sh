@@ -8,7 +8,7 @@
 #                                        # (vet is limited to the package paths given; no fuzz pass)
 #
 # Needs only Go. Missing dependencies (PostgreSQL, a C compiler for -race, the
-# npm client) are installed from Debian packages, versitygw (S3) with go install. Outside CI a
+# npm, twine and pip clients) are installed from Debian packages, versitygw (S3) with go install. Outside CI a
 # dependency that cannot be installed is a warning and the suites needing it
 # skip; with CI=true it is a fatal error.
 #
@@ -326,6 +326,23 @@ elif apt_install nodejs npm && command -v npm >/dev/null 2>&1; then
 	info "installed npm $(npm --version 2>/dev/null) from Debian packages"
 else
 	missing_dep "npm" "Install Node.js and npm (Debian: apt-get install nodejs npm)."
+fi
+
+# --- twine and pip (the real clients of internal/native/pypi's tests) --------
+section "PyPI clients (twine, pip)"
+if command -v twine >/dev/null 2>&1; then
+	info "$(echo $(twine --version 2>/dev/null))"
+elif apt_install twine && command -v twine >/dev/null 2>&1; then
+	info "installed $(echo $(twine --version 2>/dev/null)) from Debian packages"
+else
+	missing_dep "twine" "Install twine (Debian: apt-get install twine)."
+fi
+if python3 -m pip --version >/dev/null 2>&1; then
+	info "$(python3 -m pip --version 2>/dev/null)"
+elif apt_install python3-pip && python3 -m pip --version >/dev/null 2>&1; then
+	info "installed $(python3 -m pip --version 2>/dev/null) from Debian packages"
+else
+	missing_dep "pip" "Install pip for python3 (Debian: apt-get install python3-pip)."
 fi
 
 # --- versitygw (S3) --------------------------------------------------------

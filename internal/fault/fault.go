@@ -24,8 +24,9 @@ const (
 	KindPreconditionFailed
 	KindRangeNotSatisfiable
 	KindMethodNotAllowed
-	KindLocked     // 423: the resource exists but is held back (quarantine)
-	KindBadGateway // 502: an upstream (a remote repository's) failed or answered nonsense
+	KindLocked        // 423: the resource exists but is held back (quarantine)
+	KindBadGateway    // 502: an upstream (a remote repository's) failed or answered nonsense
+	KindNotAcceptable // 406: no representation the client accepts (content negotiation)
 )
 
 // Error is a domain error. Code is stable and machine readable ("bad_request",

@@ -26,4 +26,5 @@ var kindStatus = map[Kind]int{
 	KindMethodNotAllowed:    http.StatusMethodNotAllowed,
 	KindLocked:              http.StatusLocked,
 	KindBadGateway:          http.StatusBadGateway,
+	KindNotAcceptable:       http.StatusNotAcceptable,
 }
