@@ -58,11 +58,14 @@ func (s *Service) CacheVersion(ctx context.Context, caller *auth.Principal, repo
 	}
 	// A version of an append-only format cached earlier with other files
 	// (a wheel, then the sdist) gains the new ones as an upload would.
+	var missing []EntryRequest
 	for _, file := range req.Files {
-		if hasEntry(res.Version.Entries, file.Path) {
-			continue
+		if !hasEntry(res.Version.Entries, file.Path) {
+			missing = append(missing, EntryRequest{Path: file.Path, Digest: file.Digest, MediaType: file.MediaType})
 		}
-		fr, err := s.appendFile(ctx, caller, r, f, id, EntryRequest{Path: file.Path, Digest: file.Digest, MediaType: file.MediaType})
+	}
+	if len(missing) > 0 {
+		fr, err := s.appendFiles(ctx, caller, r, f, id, missing)
 		if err != nil {
 			return PublishResult{}, err
 		}

@@ -18,14 +18,15 @@ import (
 // append-only format (ADR 0009).
 const EventFilesAdded = "version.files_added"
 
-// FileUpload is one file a native protocol of an append-only format (generic
-// PUT, twine upload) uploads into a version: its blob is already committed
-// in the repository. Manifest is the version's manifest, used when this
-// file creates the version.
+// FileUpload is what one request of a native protocol of an append-only
+// format (generic PUT, twine upload) uploads into a version: one file, or a
+// file with its companions (a wheel and its PEP 658 metadata), whose blobs
+// are already committed in the repository. Manifest is the version's
+// manifest, used when the upload creates the version.
 type FileUpload struct {
 	Name, Version string
 	Manifest      []byte
-	File          EntryRequest
+	Files         []EntryRequest
 }
 
 // FileResult is an upload's outcome.
@@ -33,21 +34,21 @@ type FileResult struct {
 	PublishResult
 	// Created is set when the file created (and published) the version.
 	Created bool
-	// Unchanged is set when the version already had these bytes at that
-	// path: nothing changed (a client's retry).
+	// Unchanged is set when the version already had these bytes at these
+	// paths: nothing changed (a client's retry).
 	Unchanged bool
 }
 
-// UploadFile puts one file into a version of an append-only format (role
-// write; ADR 0006 and 0009). The first file of a version creates and
-// publishes it, through everything a publish goes through (policies,
-// quarantine, audit, version.published). A later file is appended to the
+// UploadFile puts files into a version of an append-only format (role
+// write; ADR 0006 and 0009), all or none. The first upload of a version
+// creates and publishes it, through everything a publish goes through (policies,
+// quarantine, audit, version.published). A later upload is appended to the
 // published version in its own transaction: the policies see the version
-// with the new file (a deny, or a quarantine, which would hide files readers
-// already have, refuses it with 403 policy_denied), and the append is
-// audited (version.append) and announced (version.files_added). A path is
-// written once: the same bytes again change nothing (Unchanged), other
-// bytes are 409 file_exists. Tombstoned versions take no files (409
+// with the new files (a deny, or a quarantine, which would hide files
+// readers already have, refuses them with 403 policy_denied), and the
+// append is audited (version.append) and announced (version.files_added). A
+// path is written once: the same bytes again change nothing (Unchanged),
+// other bytes are 409 file_exists. Tombstoned versions take no files (409
 // version_tombstoned), held ones answer 423.
 func (s *Service) UploadFile(ctx context.Context, caller *auth.Principal, repoKey string, req FileUpload) (FileResult, error) {
 	r, f, err := s.repoFormat(ctx, caller, repoKey, auth.RoleWrite)
@@ -70,7 +71,7 @@ func (s *Service) UploadFile(ctx context.Context, caller *auth.Principal, repoKe
 		v, err := s.GetByID(ctx, caller, repoKey, id)
 		return FileResult{PublishResult: PublishResult{Version: v, Idempotent: true}, Unchanged: true}, err
 	case uploadAppend:
-		return s.appendFile(ctx, caller, r, f, id, req.File)
+		return s.appendFiles(ctx, caller, r, f, id, req.Files)
 	}
 	res, err := s.publishIn(ctx, caller, r, f, id)
 	if fe := fault.As(err); fe != nil && fe.Code == "policy_denied" && state == uploadCreated {
@@ -91,14 +92,24 @@ func checkUpload(r repo.Repo, f format.Format, req FileUpload) error {
 	if !format.AppendOnly(f) {
 		return fault.Coded(fault.KindConflict, "format_not_append_only", "%s versions are published whole, not file by file", r.Format)
 	}
-	if err := validPath(req.File.Path); err != nil {
-		return fault.BadRequest("path", "%q: %v", req.File.Path, err)
+	if len(req.Files) == 0 || len(req.Files) > MaxEntriesPerRequest {
+		return fault.BadRequest("files", "give 1 to %d files", MaxEntriesPerRequest)
 	}
-	if _, err := blob.ParseDigest(req.File.Digest); err != nil {
-		return fault.BadRequest("digest", "%v", err)
-	}
-	if len(req.File.MediaType) > 255 {
-		return fault.BadRequest("mediaType", "at most 255 bytes")
+	seen := map[string]bool{}
+	for _, file := range req.Files {
+		if err := validPath(file.Path); err != nil {
+			return fault.BadRequest("path", "%q: %v", file.Path, err)
+		}
+		if seen[file.Path] {
+			return fault.BadRequest("path", "%q is given twice", file.Path)
+		}
+		seen[file.Path] = true
+		if _, err := blob.ParseDigest(file.Digest); err != nil {
+			return fault.BadRequest("digest", "%v", err)
+		}
+		if len(file.MediaType) > 255 {
+			return fault.BadRequest("mediaType", "at most 255 bytes")
+		}
 	}
 	ns, name, err := f.ParseName(req.Name)
 	if err != nil {
@@ -164,7 +175,7 @@ func (s *Service) versionForUpload(ctx context.Context, caller *auth.Principal, 
 			if v.Blocked() {
 				return s.quarantined(ctx, req.Name+" "+req.Version, v)
 			}
-			same, err := hasFile(ctx, tx.Q, v.ID, req.File)
+			same, err := hasFiles(ctx, tx.Q, v.ID, req.Files)
 			if same {
 				state = uploadUnchanged
 			} else if err == nil {
@@ -172,18 +183,24 @@ func (s *Service) versionForUpload(ctx context.Context, caller *auth.Principal, 
 			}
 			return err
 		}
-		if same, err := hasFile(ctx, tx.Q, v.ID, req.File); same || err != nil {
-			return err
-		}
-		l, err := tx.GetBlobLink(ctx, r.Key, req.File.Digest)
-		if errors.Is(err, meta.ErrNotFound) {
-			return digestNotCommitted(r.Key, req.File.Digest)
-		}
+		entries, err := tx.ListEntries(ctx, v.ID)
 		if err != nil {
 			return err
 		}
-		if err := tx.InsertEntry(ctx, meta.Entry{VersionID: v.ID, Repo: r.Key, Path: req.File.Path, Digest: req.File.Digest, Size: l.Size, MediaType: req.File.MediaType}); err != nil {
+		if _, err := samePaths(entries, req.Files); err != nil {
 			return err
+		}
+		added, err := newEntries(ctx, tx, r.Key, v.ID, entries, req.Files)
+		if err != nil {
+			return err
+		}
+		for _, e := range added {
+			if err := tx.InsertEntry(ctx, e); err != nil {
+				return err
+			}
+		}
+		if len(added) == 0 {
+			return nil
 		}
 		if v.Manifest == nil {
 			if err := tx.SetManifest(ctx, v.ID, req.Manifest, now); err != nil {
@@ -191,43 +208,84 @@ func (s *Service) versionForUpload(ctx context.Context, caller *auth.Principal, 
 			}
 		}
 		return tx.InsertAudit(ctx, s.audit(ctx, caller, "version.entries", r.Key, "repo/"+r.Key+"/versions/"+v.ID, now, map[string]any{
-			"count": 1, "paths": []string{req.File.Path},
+			"count": len(added), "paths": entryPaths(added),
 		}))
 	})
 	return id, state, err
 }
 
-// hasFile reports whether version versionID has file's path with file's
-// digest; another digest at that path is 409 file_exists.
-func hasFile(ctx context.Context, q meta.Q, versionID string, file EntryRequest) (bool, error) {
+// hasFiles reports whether version versionID has every file at its path
+// with its digest already; another digest at one of the paths is 409
+// file_exists.
+func hasFiles(ctx context.Context, q meta.Q, versionID string, files []EntryRequest) (bool, error) {
 	entries, err := q.ListEntries(ctx, versionID)
 	if err != nil {
 		return false, err
 	}
-	return samePath(entries, file)
+	return samePaths(entries, files)
 }
 
-// samePath reports whether entries hold file's path with file's digest;
-// another digest at that path is 409 file_exists.
-func samePath(entries []meta.Entry, file EntryRequest) (bool, error) {
+// samePaths reports whether entries hold every file at its path with its
+// digest; another digest at one of the paths is 409 file_exists.
+func samePaths(entries []meta.Entry, files []EntryRequest) (bool, error) {
+	byPath := make(map[string]string, len(entries))
 	for _, e := range entries {
-		if e.Path == file.Path {
-			if e.Digest == file.Digest {
-				return true, nil
-			}
-			return false, fault.Coded(fault.KindConflict, "file_exists", "%q is already published with other content (%s); a published file never changes", file.Path, e.Digest).
-				With("path", file.Path).With("digest", e.Digest)
+		byPath[e.Path] = e.Digest
+	}
+	all := true
+	for _, file := range files {
+		d, ok := byPath[file.Path]
+		switch {
+		case !ok:
+			all = false
+		case d != file.Digest:
+			return false, fault.Coded(fault.KindConflict, "file_exists", "%q is already published with other content (%s); a published file never changes", file.Path, d).
+				With("path", file.Path).With("digest", d)
 		}
 	}
-	return false, nil
+	return all, nil
+}
+
+// newEntries are the entries files add to version versionID, which has
+// entries: those at paths it does not have yet, sized from their blobs in
+// repository repoKey.
+func newEntries(ctx context.Context, tx *meta.Tx, repoKey, versionID string, entries []meta.Entry, files []EntryRequest) ([]meta.Entry, error) {
+	have := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		have[e.Path] = true
+	}
+	var out []meta.Entry
+	for _, file := range files {
+		if have[file.Path] {
+			continue
+		}
+		l, err := tx.GetBlobLink(ctx, repoKey, file.Digest)
+		if errors.Is(err, meta.ErrNotFound) {
+			return nil, digestNotCommitted(repoKey, file.Digest)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, meta.Entry{VersionID: versionID, Repo: repoKey, Path: file.Path, Digest: file.Digest, Size: l.Size, MediaType: file.MediaType})
+	}
+	return out, nil
+}
+
+func entryPaths(entries []meta.Entry) []string {
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		out[i] = e.Path
+	}
+	return out
 }
 
 func digestNotCommitted(repoKey, digest string) error {
 	return fault.Coded(fault.KindConflict, "digest_not_committed", "blob %s is not committed in repository %q; upload it there first", digest, repoKey)
 }
 
-// appendFile adds file to published version versionID of r (see UploadFile).
-func (s *Service) appendFile(ctx context.Context, caller *auth.Principal, r repo.Repo, f format.Format, versionID string, file EntryRequest) (FileResult, error) {
+// appendFiles adds files to published version versionID of r (see
+// UploadFile).
+func (s *Service) appendFiles(ctx context.Context, caller *auth.Principal, r repo.Repo, f format.Format, versionID string, files []EntryRequest) (FileResult, error) {
 	var denied *policy.Result
 	unchanged := false
 	now := s.now().UTC().Truncate(time.Microsecond)
@@ -246,40 +304,39 @@ func (s *Service) appendFile(ctx context.Context, caller *auth.Principal, r repo
 		if err != nil {
 			return err
 		}
-		if unchanged, err = samePath(entries, file); unchanged || err != nil {
+		if unchanged, err = samePaths(entries, files); unchanged || err != nil {
 			return err
 		}
-		l, err := tx.GetBlobLink(ctx, r.Key, file.Digest)
-		if errors.Is(err, meta.ErrNotFound) {
-			return digestNotCommitted(r.Key, file.Digest)
-		}
+		added, err := newEntries(ctx, tx, r.Key, v.ID, entries, files)
 		if err != nil {
 			return err
 		}
-		entry := meta.Entry{VersionID: v.ID, Repo: r.Key, Path: file.Path, Digest: file.Digest, Size: l.Size, MediaType: file.MediaType}
-		entries = append(entries, entry)
+		entries = append(entries, added...)
 		res, err := s.evaluate(ctx, tx, r, f, v, p, entries, caller, policy.StagePublish)
 		if err != nil {
 			return err
 		}
 		if res.Decision == policy.Deny || res.Decision == policy.Quarantine {
 			// A version readers already have cannot be held: a quarantine
-			// refuses the new file as a deny does.
+			// refuses the new files as a deny does.
 			denied = &res
 			return errPolicyDenied
 		}
 		if err := tx.InsertEvaluations(ctx, logRows(res, v.ID, r.Key, policy.StagePublish, caller.Name(), now)); err != nil {
 			return err
 		}
-		if err := tx.InsertEntry(ctx, entry); err != nil {
-			return err
+		for _, e := range added {
+			if err := tx.InsertEntry(ctx, e); err != nil {
+				return err
+			}
 		}
-		details := map[string]any{"package": f.FullName(p.Namespace, p.Name), "version": v.Version, "path": file.Path, "digest": file.Digest, "size": l.Size}
+		paths := entryPaths(added)
+		details := map[string]any{"package": f.FullName(p.Namespace, p.Name), "version": v.Version, "paths": paths}
 		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "version.append", r.Key, "repo/"+r.Key+"/versions/"+v.ID, now, details)); err != nil {
 			return err
 		}
 		payload := payloadOf(r, f, v, p, entries)
-		payload["added"] = []string{file.Path}
+		payload["added"] = paths
 		return tx.InsertEvent(ctx, meta.Event{Type: EventFilesAdded, Aggregate: "version/" + v.ID, Payload: payload, RequestID: requestID(ctx), CreatedAt: now})
 	})
 	if denied != nil {

@@ -13,7 +13,7 @@ import (
 
 func upload(name, version, path, digest string) catalog.FileUpload {
 	return catalog.FileUpload{Name: name, Version: version, Manifest: []byte(fmt.Sprintf(`{"name":%q,"version":%q}`, name, version)),
-		File: catalog.EntryRequest{Path: path, Digest: digest}}
+		Files: []catalog.EntryRequest{{Path: path, Digest: digest}}}
 }
 
 func codeOf(err error) string {
@@ -72,7 +72,7 @@ func TestUploadFile(t *testing.T) {
 				"path traversal":      upload("tool", "2.0", "../etc/passwd", s.digests[0]),
 				"bad digest":          upload("tool", "2.0", "f", "sha256:00"),
 				"uncommitted digest":  upload("tool", "2.0", "f", "sha256:"+fmt.Sprintf("%064d", 7)),
-				"manifest mismatch":   {Name: "tool", Version: "2.0", Manifest: []byte(`{"name":"other","version":"2.0"}`), File: catalog.EntryRequest{Path: "f", Digest: s.digests[0]}},
+				"manifest mismatch":   {Name: "tool", Version: "2.0", Manifest: []byte(`{"name":"other","version":"2.0"}`), Files: []catalog.EntryRequest{{Path: "f", Digest: s.digests[0]}}},
 				"invalid version":     upload("tool", "2.0/x", "f", s.digests[0]),
 				"invalid name":        upload("../tool", "2.0", "f", s.digests[0]),
 				"empty path segments": upload("tool", "2.0", "a//b", s.digests[0]),

@@ -13,6 +13,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/artifortress/artifortress/internal/blob/s3store"
+	"github.com/artifortress/artifortress/internal/testenv"
 )
 
 // Environment variables naming the S3 server tests use.
@@ -91,7 +92,7 @@ func config(t testing.TB) (s3store.Config, *minio.Client) {
 		msg := EnvURL + " is not set; run scripts/test.sh, which starts a throw-away versitygw, " +
 			"or point " + EnvURL + " (with " + EnvAccessKey + " and " + EnvSecretKey +
 			") at an S3 server where these credentials may create buckets"
-		if ci := os.Getenv("CI"); ci == "true" || ci == "1" {
+		if testenv.InCI() {
 			t.Fatalf("s3test: S3 is required in CI: %s", msg)
 		}
 		t.Skipf("s3test: skipping S3 test: %s", msg)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/artifortress/artifortress/internal/testenv"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -38,7 +39,7 @@ func URL(t testing.TB) string {
 	if admin == "" {
 		msg := EnvVar + " is not set; run scripts/test.sh, which starts a throw-away PostgreSQL, " +
 			"or point " + EnvVar + " at a server where this user may CREATE DATABASE"
-		if ci := os.Getenv("CI"); ci == "true" || ci == "1" {
+		if testenv.InCI() {
 			t.Fatalf("testpg: PostgreSQL is required in CI: %s", msg)
 		}
 		t.Skipf("testpg: skipping PostgreSQL test: %s", msg)

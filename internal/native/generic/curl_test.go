@@ -10,13 +10,14 @@ import (
 	"testing"
 
 	"github.com/artifortress/artifortress/internal/servertest"
+	"github.com/artifortress/artifortress/internal/testenv"
 )
 
 // TestCurl drives the real curl as the README shows it: upload with -T and
 // a checksum header, download with -O, a range with -r, a resumed download
 // with -C -, a listing, and the 401 → credentials → 200 round trip of -u.
 func TestCurl(t *testing.T) {
-	curl := servertest.Tool(t, "curl")
+	curl := testenv.Tool(t, "curl")
 	env := servertest.Start(t, servertest.Backends()[0])
 	env.CreateRepo(t, "files", nil)
 	token := env.Token(t, "ci", "repo:files:write")

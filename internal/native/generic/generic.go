@@ -162,7 +162,7 @@ func (h *Handler) upload(w http.ResponseWriter, req *native.Request, loc locatio
 	res, err := h.catalog.UploadFile(ctx, req.Caller, req.Repo.Key, catalog.FileUpload{
 		Name: loc.name, Version: loc.version,
 		Manifest: []byte(`{"name":` + jsonString(loc.name) + `,"version":` + jsonString(loc.version) + `}`),
-		File:     catalog.EntryRequest{Path: loc.file, Digest: b.Digest, MediaType: mime.TypeByExtension(path.Ext(loc.file))},
+		Files:    []catalog.EntryRequest{{Path: loc.file, Digest: b.Digest, MediaType: mime.TypeByExtension(path.Ext(loc.file))}},
 	})
 	if err != nil {
 		return err

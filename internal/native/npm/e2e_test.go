@@ -9,6 +9,7 @@ import (
 
 	"github.com/artifortress/artifortress/internal/config"
 	"github.com/artifortress/artifortress/internal/servertest"
+	"github.com/artifortress/artifortress/internal/testenv"
 )
 
 // npmClient runs the real npm CLI against a node, isolated from the
@@ -21,7 +22,7 @@ type npmClient struct {
 
 func newNPM(t *testing.T) *npmClient {
 	t.Helper()
-	return &npmClient{t: t, bin: servertest.Tool(t, "npm"), home: t.TempDir()}
+	return &npmClient{t: t, bin: testenv.Tool(t, "npm"), home: t.TempDir()}
 }
 
 // project makes a directory with a package.json and an .npmrc pointing at

@@ -20,21 +20,8 @@ import (
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/format"
 	pyformat "github.com/artifortress/artifortress/internal/format/pypi"
+	"github.com/artifortress/artifortress/internal/testenv"
 )
-
-// requireTool finds a real client program: a test without it skips, except
-// in CI (CI=true), where it fails.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	bin, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required for the PyPI client checks: %v", name, err)
-		}
-		t.Skipf("%s not installed: %v", name, err)
-	}
-	return bin
-}
 
 // buildDists runs testdata/build_dists.py and returns the wheel and sdist
 // paths it prints.
@@ -72,7 +59,7 @@ func (s *uploadServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	u, err := ParseUpload(http.MaxBytesReader(w, r.Body, 64<<20), r.Header.Get("Content-Type"), Limits{}, func(_ string, content io.Reader) error {
+	u, err := ParseUpload(http.MaxBytesReader(w, r.Body, 64<<20), r.Header.Get("Content-Type"), Limits{}, func(_, _ string, content io.Reader) error {
 		_, err := io.Copy(&buf, content)
 		return err
 	})
@@ -113,8 +100,8 @@ func twine(t *testing.T, bin, url string, files ...string) (string, bool) {
 // expected, the stored bytes are the files, the manifest validates, and
 // a wheel whose file name is of another project is refused with a 400.
 func TestTwineUpload(t *testing.T) {
-	twineBin := requireTool(t, "twine")
-	python := requireTool(t, "python3")
+	twineBin := testenv.Tool(t, "twine")
+	python := testenv.Tool(t, "python3")
 	if out, err := exec.Command(twineBin, "--version").CombinedOutput(); err == nil {
 		t.Logf("%s", bytes.TrimSpace(out))
 	}

@@ -150,7 +150,9 @@ var metadataVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
 // the request's Content-Type.
 //
 // The content part (exactly one, with a filename) is handed to store as a
-// stream as soon as it arrives and is never buffered; store must read it
+// stream as soon as it arrives and is never buffered, with the SHA-256 the
+// form declared before it (lower-case hex, "" when none yet: the store
+// verifies the bytes against it while they stream); store must read it
 // to the end or fail, and its error is returned unchanged, unless the body
 // itself broke while store read it (truncated, over the server's limit),
 // in which case that error is returned. The file name is checked before
@@ -161,7 +163,7 @@ var metadataVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
 //
 // Text fields are bounded by limits. Every error but store's is a
 // *fault.Error with one of the Code… constants.
-func ParseUpload(body io.Reader, contentType string, limits Limits, store func(filename string, content io.Reader) error) (*Upload, error) {
+func ParseUpload(body io.Reader, contentType string, limits Limits, store func(filename, sha256 string, content io.Reader) error) (*Upload, error) {
 	limits = limits.withDefaults()
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
@@ -212,7 +214,7 @@ type formParser struct {
 	size       int64
 }
 
-func (p *formParser) part(part *multipart.Part, store func(string, io.Reader) error) error {
+func (p *formParser) part(part *multipart.Part, store func(string, string, io.Reader) error) error {
 	disposition, params, err := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
 	if err != nil || disposition != "form-data" {
 		return fault.Coded(fault.KindBadRequest, CodeFormInvalid, "a part has no valid Content-Disposition: form-data header")
@@ -273,7 +275,7 @@ func (p *formParser) tooLarge() error {
 
 // content checks the file name and what is known of the upload so far,
 // then streams the part to store.
-func (p *formParser) content(part *multipart.Part, filename string, isFile bool, store func(string, io.Reader) error) error {
+func (p *formParser) content(part *multipart.Part, filename string, isFile bool, store func(string, string, io.Reader) error) error {
 	if p.sawContent {
 		return fault.Coded(fault.KindBadRequest, CodeDuplicateContent, "the upload has more than one content part; upload one file per request").With("field", fieldContent)
 	}
@@ -290,7 +292,7 @@ func (p *formParser) content(part *multipart.Part, filename string, isFile bool,
 		return err
 	}
 	cr := &contentReader{r: part, p: p}
-	err = store(filename, cr)
+	err = store(filename, strings.ToLower(p.single[fieldSHA256]), cr)
 	if cr.err != nil {
 		return cr.err
 	}

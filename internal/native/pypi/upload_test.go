@@ -112,7 +112,7 @@ type recorder struct {
 	content  []byte
 }
 
-func (r *recorder) store(filename string, content io.Reader) error {
+func (r *recorder) store(filename, _ string, content io.Reader) error {
 	r.calls++
 	r.filename = filename
 	b, err := io.ReadAll(content)
@@ -349,7 +349,7 @@ func TestParseUploadContentType(t *testing.T) {
 		"multipart/mixed; boundary=" + testBoundary, "multipart/form-data; boundary=", "multipart/form-data; boundary=\"unterminated"} {
 		t.Run(ct, func(t *testing.T) {
 			called := false
-			_, err := ParseUpload(bytes.NewReader(body), ct, Limits{}, func(string, io.Reader) error { called = true; return nil })
+			_, err := ParseUpload(bytes.NewReader(body), ct, Limits{}, func(string, string, io.Reader) error { called = true; return nil })
 			fe := wantCode(t, err, CodeNotMultipart)
 			if fe.Kind != fault.KindUnsupportedMedia || fe.Kind.HTTPStatus() != http.StatusUnsupportedMediaType || called {
 				t.Fatalf("kind %v, store called %v", fe.Kind, called)
@@ -384,7 +384,7 @@ func TestParseUploadTruncated(t *testing.T) {
 	// Cut inside the content: the store sees the failure as a read error.
 	cut := bytes.Index(body, []byte("wheel bytes")) + 5
 	var storeErr error
-	_, err := ParseUpload(bytes.NewReader(body[:cut]), formContentType, Limits{}, func(_ string, r io.Reader) error {
+	_, err := ParseUpload(bytes.NewReader(body[:cut]), formContentType, Limits{}, func(_, _ string, r io.Reader) error {
 		_, storeErr = io.ReadAll(r)
 		return fmt.Errorf("ingest: %w", storeErr)
 	})
@@ -394,7 +394,7 @@ func TestParseUploadTruncated(t *testing.T) {
 
 func TestParseUploadStoreError(t *testing.T) {
 	errIngest := errors.New("disk full")
-	_, err := ParseUpload(bytes.NewReader(form(t, wheelForm())), formContentType, Limits{}, func(_ string, r io.Reader) error {
+	_, err := ParseUpload(bytes.NewReader(form(t, wheelForm())), formContentType, Limits{}, func(_, _ string, r io.Reader) error {
 		io.CopyN(io.Discard, r, 3)
 		return errIngest
 	})
@@ -402,7 +402,7 @@ func TestParseUploadStoreError(t *testing.T) {
 		t.Fatalf("store's error came back as %v", err)
 	}
 	// A store that stops early without an error is a bug, not a success.
-	_, err = ParseUpload(bytes.NewReader(form(t, wheelForm())), formContentType, Limits{}, func(_ string, r io.Reader) error {
+	_, err = ParseUpload(bytes.NewReader(form(t, wheelForm())), formContentType, Limits{}, func(_, _ string, r io.Reader) error {
 		io.CopyN(io.Discard, r, 3)
 		return nil
 	})
@@ -510,7 +510,7 @@ func TestParseUploadStreams(t *testing.T) {
 		}
 	}()
 	var n int64
-	_, err := ParseUpload(pr, formContentType, Limits{}, func(_ string, r io.Reader) error {
+	_, err := ParseUpload(pr, formContentType, Limits{}, func(_, _ string, r io.Reader) error {
 		buf := make([]byte, 32<<10)
 		once := false
 		for {
@@ -590,7 +590,7 @@ func FuzzParseUpload(f *testing.F) {
 	f.Fuzz(func(t *testing.T, spec []byte) {
 		var stored int64
 		u, err := ParseUpload(bytes.NewReader(fuzzForm(spec)), "multipart/form-data; boundary=B", Limits{FieldBytes: 256, DescriptionBytes: 1024, TotalBytes: 4096, Fields: 64},
-			func(_ string, r io.Reader) error {
+			func(_, _ string, r io.Reader) error {
 				var err error
 				stored, err = io.Copy(io.Discard, r)
 				return err

@@ -1,4 +1,6 @@
-package servertest
+// Package testenv holds what tests ask of the machine they run on: whether
+// they run in CI, and the official clients they drive.
+package testenv
 
 import (
 	"os"
