@@ -52,7 +52,8 @@ publishes it into the quarantine lane ("artifortress admin quarantine").
 "evaluations" shows what the policies decided; "promote" copies a published
 version into another local repository, through that repository's policies.
 "delete" tombstones a published version (or discards a draft); "restore" brings a
-tombstoned one back within the retention window.`,
+tombstoned one back within the retention window; "deprecate" (alias "yank") sets or
+clears a version's deprecation notice.`,
 		Example: `  artifortress admin versions draft generic-local tool 1.2.0
   artifortress admin versions add-entries generic-local ver_0123456789abcdef01234567 --entry tool.tar.gz=sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824
   artifortress admin versions manifest put generic-local ver_0123456789abcdef01234567 manifest.json
@@ -72,6 +73,7 @@ tombstoned one back within the retention window.`,
 		newVersionsPromoteCommand(o),
 		newVersionsDeleteCommand(o),
 		newVersionsRestoreCommand(o),
+		newVersionsDeprecateCommand(o),
 	)
 	return cmd
 }

@@ -125,6 +125,7 @@ func (a *API) routes() []route {
 		{"GET", "/v1/repos/{key}/packages/{name}/versions/{version}/files/{path...}", a.getFile, optional, true},
 		{"HEAD", "/v1/repos/{key}/packages/{name}/versions/{version}/files/{path...}", a.getFile, optional, true},
 		{"GET", "/v1/repos/{key}/packages/{name}/tags", a.listTags, optional, true},
+		{"PUT", "/v1/repos/{key}/packages/{name}/versions/{version}/deprecation", a.putDeprecation, token, true},
 		{"GET", "/v1/repos/{key}/packages/{name}/tags/{tag}", a.getTag, optional, true},
 		{"PUT", "/v1/repos/{key}/packages/{name}/tags/{tag}", a.putTag, token, true},
 		{"DELETE", "/v1/repos/{key}/packages/{name}/tags/{tag}", a.deleteTag, token, true},

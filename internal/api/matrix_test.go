@@ -267,6 +267,8 @@ func matrix() []matrixCase {
 		{method: "GET", pattern: "/v1/repos/{key}/packages/{name}/versions/{version}", path: "/v1/repos/target/packages/fixture/versions/1.0.0", want: readers},
 		{method: "GET", pattern: "/v1/repos/{key}/packages/{name}/versions/{version}/files/{path...}", path: "/v1/repos/target/packages/fixture/versions/1.0.0/files/f", want: readers},
 		{method: "HEAD", pattern: "/v1/repos/{key}/packages/{name}/versions/{version}/files/{path...}", path: "/v1/repos/target/packages/fixture/versions/1.0.0/files/f", want: readers},
+		{method: "PUT", pattern: "/v1/repos/{key}/packages/{name}/versions/{version}/deprecation", path: "/v1/repos/target/packages/fixture/versions/1.0.0/deprecation",
+			body: func(string) any { return map[string]any{"message": ""} }, want: writers},
 		{method: "GET", pattern: "/v1/repos/{key}/packages/{name}/tags", path: "/v1/repos/target/packages/fixture/tags", want: readers},
 		{method: "GET", pattern: "/v1/repos/{key}/packages/{name}/tags/{tag}", path: "/v1/repos/target/packages/fixture/tags/latest", want: readers},
 		{method: "PUT", pattern: "/v1/repos/{key}/packages/{name}/tags/{tag}", path: "/v1/repos/target/packages/fixture/tags/next",

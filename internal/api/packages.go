@@ -339,6 +339,28 @@ func (a *API) putTag(w http.ResponseWriter, r *http.Request, p *auth.Principal) 
 	return nil
 }
 
+// putDeprecation sets or clears (message "") a published version's
+// deprecation notice: npm shows it on install, PyPI pages mark the release
+// yanked (PEP 592) with it as the reason.
+func (a *API) putDeprecation(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var req struct {
+		Message *string `json:"message"`
+	}
+	if err := a.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Message == nil {
+		return fault.BadRequest("message", "required; \"\" clears the notice")
+	}
+	version := r.PathValue("version")
+	changed, err := a.catalog.Deprecate(r.Context(), p, r.PathValue("key"), r.PathValue("name"), map[string]string{version: *req.Message})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"version": version, "message": *req.Message, "changed": changed > 0})
+	return nil
+}
+
 func (a *API) deleteTag(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	if err := a.catalog.DeleteTag(r.Context(), p, r.PathValue("key"), r.PathValue("name"), r.PathValue("tag")); err != nil {
 		return err

@@ -64,6 +64,8 @@ func parsePackagePath(escaped string) (packagePath, bool) {
 			return pp("/{name}/versions", "name", segs[0])
 		case len(segs) == 3:
 			return pp("/{name}/versions/{version}", "name", segs[0], "version", segs[2])
+		case len(segs) == 4 && segs[3] == "deprecation":
+			return pp("/{name}/versions/{version}/deprecation", "name", segs[0], "version", segs[2])
 		case len(segs) >= 5 && segs[3] == "files":
 			return pp("/{name}/versions/{version}/files/{path...}", "name", segs[0], "version", segs[2], "path", strings.Join(segs[4:], "/"))
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/artifortress/artifortress/internal/native"
 	"github.com/artifortress/artifortress/internal/native/generic"
 	"github.com/artifortress/artifortress/internal/native/npm"
+	"github.com/artifortress/artifortress/internal/native/pypi"
 	"github.com/artifortress/artifortress/internal/netguard"
 	"github.com/artifortress/artifortress/internal/publicurl"
 	"github.com/artifortress/artifortress/internal/remote"
@@ -146,6 +147,7 @@ func (s *Server) init(ctx context.Context) error {
 	mux.Handle(native.Prefix, native.New(s.auth, s.repos, s.log, map[string]native.Handler{
 		"npm":     npm.New(s.catalog, s.transfer, s.checksums.Ensure, s.search, remotes, s.repos),
 		"generic": generic.New(s.catalog, s.transfer, s.repos),
+		"pypi":    pypi.New(s.catalog, s.transfer, s.checksums.Ensure, remotes, s.repos),
 	}))
 	// The public-URL middleware goes outermost: the metrics middleware must
 	// hand the mux the very request whose matched pattern it then reads.

@@ -193,7 +193,7 @@ func TestNPMClientThroughRemote(t *testing.T) {
 	upstream.CreateRepo(t, "npm-local", map[string]any{"format": "npm", "settings": map[string]any{"anonymousRead": true}})
 	lib := npm.project(upstream.URL+"/r/npm-local/", upstream.AdminToken, `{"name":"@acme/greet","version":"2.0.0","license":"MIT"}`)
 	npm.must(lib, "publish")
-	proxy := newUpstreamProxy(t, upstream.URL)
+	proxy := servertest.NewUpstreamProxy(t, upstream.URL)
 
 	env := servertest.Start(t, servertest.Backends()[0], func(c *config.Config) { c.OutboundAllow = "127.0.0.1" })
 	remoteRepo(t, env, "npm-remote", proxy.URL, nil)
@@ -209,11 +209,11 @@ func TestNPMClientThroughRemote(t *testing.T) {
 	if out := consumer.must(app, "exec", "--", "node", "-e", "console.log(require('@acme/greet'), require('@acme/ours'))"); !strings.Contains(out, "2.0.0 1.0.0") {
 		t.Fatalf("installed through the virtual repository: %s", out)
 	}
-	if n := proxy.count("/r/npm-local/@acme/greet/-/greet-2.0.0.tgz"); n != 1 {
+	if n := proxy.Count("/r/npm-local/@acme/greet/-/greet-2.0.0.tgz"); n != 1 {
 		t.Fatalf("the remote fetched the tarball %d times from the upstream, want 1", n)
 	}
 
-	proxy.alive.Store(false)
+	proxy.SetAlive(false)
 	offline := newNPM(t) // an empty npm cache: every byte comes from the remote's cache
 	again := offline.project(registry, reader, `{"name":"again","version":"1.0.0","private":true}`)
 	offline.must(again, "install", "@acme/greet@2.0.0", "@acme/ours")

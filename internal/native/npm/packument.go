@@ -63,8 +63,7 @@ func writePackument(w http.ResponseWriter, req *native.Request, body []byte, abb
 		w.Header().Set("Content-Type", abbreviatedType)
 	}
 	if !stale.IsZero() {
-		w.Header().Set("Warning", `110 - "Response is Stale"`)
-		w.Header().Set("X-Artifortress-Stale", stale.UTC().Format(time.RFC3339))
+		native.MarkStale(w, stale)
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)

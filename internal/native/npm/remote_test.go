@@ -1,13 +1,8 @@
 package npm_test
 
 import (
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,48 +10,9 @@ import (
 	"github.com/artifortress/artifortress/internal/servertest"
 )
 
-// upstreamProxy sits in front of an upstream node: it counts the requests
-// that reach it by path and can be switched off (every request then fails
-// as a dead upstream would).
-type upstreamProxy struct {
-	*httptest.Server
-	mu    sync.Mutex
-	hits  map[string]int
-	alive atomic.Bool
-}
-
-func newUpstreamProxy(t *testing.T, target string) *upstreamProxy {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &upstreamProxy{hits: map[string]int{}}
-	p.alive.Store(true)
-	rp := httputil.NewSingleHostReverseProxy(u)
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !p.alive.Load() {
-			http.Error(w, "upstream down", http.StatusBadGateway)
-			return
-		}
-		p.mu.Lock()
-		p.hits[r.URL.EscapedPath()]++
-		p.mu.Unlock()
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(p.Close)
-	return p
-}
-
-func (p *upstreamProxy) count(path string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.hits[path]
-}
-
 // startUpstream runs a node with an anonymously readable npm repository
 // holding left@1.0.0, left@1.1.0 and @acme/util@2.0.0, behind a proxy.
-func startUpstream(t *testing.T) *upstreamProxy {
+func startUpstream(t *testing.T) *servertest.UpstreamProxy {
 	t.Helper()
 	up := servertest.Start(t, servertest.Backends()[0])
 	up.CreateRepo(t, "npm-local", map[string]any{"format": "npm", "settings": map[string]any{"anonymousRead": true}})
@@ -64,7 +20,7 @@ func startUpstream(t *testing.T) *upstreamProxy {
 		data := []byte(tgz + " of " + p.name + "@" + p.version)
 		up.Must(t, 201, "PUT", "/r/npm-local/"+strings.Replace(p.name, "/", "%2f", 1), up.AdminToken, publishBody(p.name, p.version, data, sha1Hex(data)))
 	}
-	return newUpstreamProxy(t, up.URL)
+	return servertest.NewUpstreamProxy(t, up.URL)
 }
 
 func remoteRepo(t *testing.T, env *servertest.Env, key, upstream string, settings map[string]any) {
@@ -114,7 +70,7 @@ func TestRemoteRepository(t *testing.T) {
 			t.Fatalf("tarball bytes %q", b)
 		}
 	}
-	if n := up.count("/r/npm-local/left/-/left-1.1.0.tgz"); n != 1 {
+	if n := up.Count("/r/npm-local/left/-/left-1.1.0.tgz"); n != 1 {
 		t.Errorf("the upstream served the tarball %d times, want 1", n)
 	}
 	var v struct{ State, PublishedBy string }
@@ -137,7 +93,7 @@ func TestRemoteRepository(t *testing.T) {
 
 	// The upstream goes away: cached tarballs and (stale) packuments are
 	// still served; what was never cached is a 502.
-	up.alive.Store(false)
+	up.SetAlive(false)
 	time.Sleep(1100 * time.Millisecond) // past the metadata TTL
 	r := env.Do(t, "GET", "/r/npm-remote/left", reader, nil)
 	if r.Status != 200 || r.Header.Get("X-Artifortress-Stale") == "" || !strings.Contains(r.Header.Get("Warning"), "110") {
@@ -152,7 +108,7 @@ func TestRemoteRepository(t *testing.T) {
 	if r := env.Do(t, "GET", "/r/npm-remote/never-seen", reader, nil); r.Status != 502 {
 		t.Errorf("uncached packument with the upstream down: %d %s", r.Status, r.Body)
 	}
-	up.alive.Store(true)
+	up.SetAlive(true)
 	if r := env.Do(t, "GET", "/r/npm-remote/left/-/left-1.0.0.tgz", reader, nil); r.Status != 200 {
 		t.Errorf("tarball once the upstream is back: %d %s", r.Status, r.Body)
 	}
@@ -222,7 +178,7 @@ func TestRemoteOutboundGuard(t *testing.T) {
 	if r.Status != 502 || !strings.Contains(string(r.Body), "upstream_unavailable") {
 		t.Errorf("a loopback upstream without an allow-list: %d %s", r.Status, r.Body)
 	}
-	if n := up.count("/r/npm-local/left"); n != 0 {
+	if n := up.Count("/r/npm-local/left"); n != 0 {
 		t.Errorf("the guarded request reached the upstream %d times", n)
 	}
 }

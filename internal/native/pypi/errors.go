@@ -32,6 +32,10 @@ const (
 	// CodeDigestMissing: none of sha256_digest, md5_digest and
 	// blake2_256_digest is given [400].
 	CodeDigestMissing = "pypi_digest_missing"
+	// CodeDigestMismatch: the file does not match a digest the form
+	// declares [400] (not 409, which twine --skip-existing would take for
+	// a file that exists).
+	CodeDigestMismatch = "pypi_digest_mismatch"
 	// CodeDigestInvalid: a digest is not hex of the right length [400].
 	CodeDigestInvalid = "pypi_digest_invalid"
 	// CodeMissingContent: there is no content part [400].

@@ -78,12 +78,13 @@ func (s *uploadServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.stored[u.Filename] = buf.Bytes()
 }
 
-// twine runs `twine upload` against url with an isolated home.
-func twine(t *testing.T, bin, url string, files ...string) (string, bool) {
+// twine runs `twine upload` against url with an isolated home, as
+// __token__ with password token; args are the files and any options.
+func twine(t *testing.T, bin, url, token string, args ...string) (string, bool) {
 	t.Helper()
 	home := t.TempDir()
 	cmd := exec.Command(bin, append([]string{"upload", "--non-interactive", "--disable-progress-bar",
-		"--repository-url", url, "-u", "__token__", "-p", "secret"}, files...)...)
+		"--repository-url", url, "-u", "__token__", "-p", token}, args...)...)
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "TWINE_") && !strings.HasPrefix(kv, "HOME=") {
@@ -114,7 +115,7 @@ func TestTwineUpload(t *testing.T) {
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 
-	if out, ok := twine(t, twineBin, ts.URL+"/", wheel, sdist); !ok {
+	if out, ok := twine(t, twineBin, ts.URL+"/", "secret", wheel, sdist); !ok {
 		t.Fatalf("twine upload failed (server errors %v):\n%s", srv.errs, out)
 	}
 	if len(srv.uploads) != 2 || len(srv.errs) != 0 {
@@ -207,7 +208,7 @@ func TestTwineUpload(t *testing.T) {
 	if err := os.WriteFile(other, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, ok := twine(t, twineBin, ts.URL+"/", other)
+	out, ok := twine(t, twineBin, ts.URL+"/", "secret", other)
 	if ok || !strings.Contains(out, "400") {
 		t.Fatalf("twine upload of a misnamed wheel: ok=%v\n%s", ok, out)
 	}
