@@ -57,7 +57,9 @@ func codeOf(r *servertest.Response) string {
 }
 
 type page struct {
-	Meta     struct{ APIVersion string `json:"api-version"` }
+	Meta struct {
+		APIVersion string `json:"api-version"`
+	}
 	Name     string
 	Versions []string
 	Files    []struct {
@@ -197,7 +199,10 @@ func TestUploadRefusesBadInput(t *testing.T) {
 		code   string
 	}{
 		{"not multipart", []byte(`{"name":"pkg"}`), "application/json", 415, "pypi_form_not_multipart"},
-		{"truncated", func() []byte { b, _ := form("pkg", "1.0", pypi.FileTypeWheel, "pkg-1.0-py3-none-any.whl", wheel, nil); return b[:len(b)/2] }(), "", 400, ""},
+		{"truncated", func() []byte {
+			b, _ := form("pkg", "1.0", pypi.FileTypeWheel, "pkg-1.0-py3-none-any.whl", wheel, nil)
+			return b[:len(b)/2]
+		}(), "", 400, ""},
 		{"name mismatch", nil, "", 400, "pypi_filename_mismatch"},
 		{"wrong sha256", nil, "", 400, "pypi_digest_mismatch"},
 		{"path in the file name", nil, "", 400, "pypi_filename_invalid"},
