@@ -348,6 +348,7 @@ func NPM(ctx context.Context, cfg config.Config, workDir string, opt NPMOptions,
 	}
 	size := func(p, v int) int64 { return int64(len(tarballs[p][v])) }
 	loads := npmLoads(opt.Packages, opt.Versions, size)
+	pipLoads := pypiLoads(opt.Packages, opt.Versions, size)
 
 	fmt.Fprintf(out, "artifortress bench npm: %d packages × %d versions (%s of tarballs, 4–16 KiB each), store %s, metadata %s, work directory %s\n",
 		opt.Packages, opt.Versions, humanApprox(tarballBytes), store, dialectOf(cfg), dir)
@@ -366,6 +367,11 @@ func NPM(ctx context.Context, cfg config.Config, workDir string, opt NPMOptions,
 		readAuth: "Bearer " + n.token, pubAuth: "Bearer " + n.token, client: newNPMClient(),
 	}
 	regs := []*npmRegistry{ours}
+	if err := createRepo(ctx, n, pypiRepo, "pypi"); err != nil {
+		return err
+	}
+	pip := &npmRegistry{name: "artifortress-pypi", base: n.url + "/r/" + pypiRepo,
+		readAuth: "Bearer " + n.token, pubAuth: "Bearer " + n.token, client: newNPMClient()}
 
 	if opt.Verdaccio != "" {
 		v, err := startVerdaccio(ctx, opt.Verdaccio, filepath.Join(dir, "verdaccio"))
@@ -396,6 +402,16 @@ func NPM(ctx context.Context, cfg config.Config, workDir string, opt NPMOptions,
 			return err
 		}
 	}
+	res, err := pypiPublishAll(ctx, pip, opt.Packages, opt.Versions, tarballs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "twine-style uploads to artifortress (PyPI): %d sdists in %.1f s (%.0f files/s, 4 projects at a time)\n",
+		opt.Packages*opt.Versions, res.wall.Seconds(), float64(opt.Packages*opt.Versions)/res.wall.Seconds())
+	if err := pypiWarm(ctx, pip, pipLoads, opt.Packages, opt.Versions); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "The PyPI rows (pip's requests) compare with Verdaccio's full packuments at the same concurrency: Verdaccio serves no PyPI.\n")
 	fmt.Fprintln(out)
 
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
@@ -417,6 +433,19 @@ func NPM(ctx context.Context, cfg config.Config, workDir string, opt NPMOptions,
 				}
 			}
 			offset += row.ours.ops + row.peer.ops + 1
+			rows = append(rows, row)
+			fmt.Fprintln(tw, row.String())
+		}
+		// pip's requests; the peer is Verdaccio's full packument at this
+		// concurrency (the first row of this round).
+		peerRow := rows[len(rows)-len(loads)]
+		for li, l := range pipLoads {
+			res, err := pip.measure(ctx, l, c, opt.Duration, offset)
+			if err != nil {
+				return err
+			}
+			row := npmRow{load: l.name, metadata: li < 2, conc: c, ours: res, peer: peerRow.peer, hasPeer: peerRow.hasPeer}
+			offset += res.ops + 1
 			rows = append(rows, row)
 			fmt.Fprintln(tw, row.String())
 		}
@@ -485,13 +514,13 @@ func npmVerdict(rows []npmRow) string {
 		}
 	}
 	if worst == nil {
-		return fmt.Sprintf("Metadata target (packument requests/s ≥ %.0f× Verdaccio's): not judged, no peer measured.", npmMetadataTarget)
+		return fmt.Sprintf("Metadata target (packument and simple-page requests/s ≥ %.0f× Verdaccio's packuments): not judged, no peer measured.", npmMetadataTarget)
 	}
 	verdict := "MET"
 	if worst.ratio() < npmMetadataTarget {
 		verdict = "MISSED"
 	}
-	return fmt.Sprintf("Metadata target (packument requests/s ≥ %.0f× Verdaccio's, every form and concurrency): %s; lowest ratio %.1f× (%s, concurrency %d).",
+	return fmt.Sprintf("Metadata target (packument and simple-page requests/s ≥ %.0f× Verdaccio's packuments, every form and concurrency): %s; lowest ratio %.1f× (%s, concurrency %d).",
 		npmMetadataTarget, verdict, worst.ratio(), worst.load, worst.conc)
 }
 
