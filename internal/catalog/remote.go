@@ -61,7 +61,7 @@ func (s *Service) CacheVersion(ctx context.Context, caller *auth.Principal, repo
 	var missing []EntryRequest
 	for _, file := range req.Files {
 		if !hasEntry(res.Version.Entries, file.Path) {
-			missing = append(missing, EntryRequest{Path: file.Path, Digest: file.Digest, MediaType: file.MediaType})
+			missing = append(missing, EntryRequest(file))
 		}
 	}
 	if len(missing) > 0 {
