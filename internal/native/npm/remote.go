@@ -95,19 +95,7 @@ func (h *Handler) remoteTarball(w http.ResponseWriter, req *native.Request, name
 	if err != nil {
 		return err
 	}
-	ctx := req.Context()
-	f, err := h.catalog.File(ctx, req.Caller, req.Repo.Key, name, version, file)
-	if err == nil {
-		h.remote.Hit(req.Repo)
-		return h.serveFile(w, req, f)
-	}
-	if fe := fault.As(err); fe == nil || fe.Kind != fault.KindNotFound {
-		return err
-	}
-	if err := h.cacheTarball(req, name, version); err != nil {
-		return err
-	}
-	f, err = h.catalog.File(ctx, req.Caller, req.Repo.Key, name, version, file)
+	f, err := native.CachedFile(h.catalog, h.remote, req, name, version, file, func() error { return h.cacheTarball(req, name, version) })
 	if err != nil {
 		return err
 	}

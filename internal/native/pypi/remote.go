@@ -118,19 +118,7 @@ func isSHA256(s string) bool {
 // remoteFile serves a file of a remote repository: from the cache, or
 // fetched from the upstream first.
 func (h *Handler) remoteFile(w http.ResponseWriter, req *native.Request, project, version, file string) error {
-	ctx := req.Context()
-	f, err := h.catalog.File(ctx, req.Caller, req.Repo.Key, project, version, file)
-	if err == nil {
-		h.remote.Hit(req.Repo)
-		return h.send(w, req, f)
-	}
-	if fe := fault.As(err); fe == nil || fe.Kind != fault.KindNotFound {
-		return err
-	}
-	if err := h.cacheFile(req, project, version, file); err != nil {
-		return err
-	}
-	f, err = h.catalog.File(ctx, req.Caller, req.Repo.Key, project, version, file)
+	f, err := native.CachedFile(h.catalog, h.remote, req, project, version, file, func() error { return h.cacheFile(req, project, version, file) })
 	if err != nil {
 		return err
 	}
