@@ -58,3 +58,17 @@ func DeployTarget(repos Repos, req *Request) (*Request, error) {
 	local.Repo = target
 	return &local, nil
 }
+
+// WriteTarget returns where a write to req.Repo lands: the repository
+// itself when it is local, a virtual repository's deployTo member (see
+// DeployTarget); a remote repository takes no writes (405
+// repository_not_local).
+func WriteTarget(repos Repos, req *Request) (*Request, error) {
+	switch req.Repo.Type {
+	case repo.TypeRemote:
+		return nil, fault.Coded(fault.KindMethodNotAllowed, "repository_not_local", "repository %q is a cache of %s; write to a local repository", req.Repo.Key, req.Repo.UpstreamURL)
+	case repo.TypeVirtual:
+		return DeployTarget(repos, req)
+	}
+	return req, nil
+}

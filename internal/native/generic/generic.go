@@ -119,16 +119,11 @@ func (h *Handler) write(w http.ResponseWriter, req *native.Request, loc location
 	if req.Caller == nil {
 		return fault.Unauthorized("writing to %q needs a token: curl -u user:<token>, or -H 'Authorization: Bearer <token>'", req.Repo.Key)
 	}
-	switch req.Repo.Type {
-	case repo.TypeRemote:
-		return fault.Coded(fault.KindMethodNotAllowed, "repository_not_local", "repository %q is a remote (a cache of %s); write to a local repository", req.Repo.Key, req.Repo.UpstreamURL)
-	case repo.TypeVirtual:
-		target, err := native.DeployTarget(h.repos, req)
-		if err != nil {
-			return err
-		}
-		req = target
+	target, err := native.WriteTarget(h.repos, req)
+	if err != nil {
+		return err
 	}
+	req = target
 	return do(w, req, loc)
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/native"
-	"github.com/artifortress/artifortress/internal/repo"
 )
 
 // upload answers twine's legacy upload: the file streams into a blob,
@@ -27,15 +26,9 @@ func (h *Handler) upload(w http.ResponseWriter, req *native.Request) error {
 	if req.Caller == nil {
 		return fault.Unauthorized("twine upload needs a token: username __token__ (any name works), the token as the password")
 	}
-	switch req.Repo.Type {
-	case repo.TypeRemote:
-		return fault.Coded(fault.KindMethodNotAllowed, "repository_not_local", "repository %q is a cache of %s; upload to a local repository", req.Repo.Key, req.Repo.UpstreamURL)
-	case repo.TypeVirtual:
-		target, err := native.DeployTarget(h.repos, req)
-		if err != nil {
-			return err
-		}
-		req = target
+	req, err := native.WriteTarget(h.repos, req)
+	if err != nil {
+		return err
 	}
 	// Before reading a byte of the body.
 	if !req.Caller.Can(req.Repo.Key, auth.RoleWrite) {
