@@ -15,6 +15,7 @@ import (
 
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/config"
+	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/servertest"
 )
 
@@ -438,5 +439,117 @@ func TestDroppedConnectionLeavesNoPart(t *testing.T) {
 		if r := download(t, env, "files", env.AdminToken, got.Digest, nil); !bytes.Equal(r.Body, data) {
 			t.Fatalf("download after resume: %d, %d bytes", r.Status, len(r.Body))
 		}
+	})
+}
+
+// TestCommitRaces: requests that finish one session at the same instant are
+// settled by compare-and-set on the session's state, never by a 5xx.
+// Commit against abort: exactly one wins, the other gets 409
+// upload_state_conflict, and the blob is downloadable if and only if the
+// commit won. Commit against commit: both answer the committed session, as
+// a retried commit does, and the blob is committed once.
+func TestCommitRaces(t *testing.T) {
+	servertest.ForEachStack(t, func(t *testing.T, b servertest.Backend, opt func(*config.Config)) {
+		env := servertest.Start(t, b, opt)
+		env.CreateRepo(t, "files", nil)
+		const rounds = 20
+		// race opens a session holding data, completes it, then sends a
+		// commit and rival at the same instant.
+		race := func(t *testing.T, data []byte, rival string) (session, *servertest.Response, *servertest.Response) {
+			s := openSession(t, env, "files", env.AdminToken, nil)
+			putPart(t, env, "files", env.AdminToken, s, 1, data)
+			env.Must(t, 200, "POST", s.path("files", "/complete"), env.AdminToken, nil)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			answers := make([]*servertest.Response, 2)
+			for i, action := range []string{"commit", rival} {
+				wg.Go(func() {
+					<-start
+					answers[i] = env.Do(t, "POST", s.path("files", "/"+action), env.AdminToken, nil)
+				})
+			}
+			close(start)
+			wg.Wait()
+			if left := staged(t, env, "uploads/"+s.UploadID+"/"); len(left) != 0 {
+				t.Errorf("staged objects left: %q", left)
+			}
+			return s, answers[0], answers[1]
+		}
+		downloadable := func(t *testing.T, d string, data []byte) {
+			t.Helper()
+			r := download(t, env, "files", env.AdminToken, d, nil)
+			if r.Status != 200 || !bytes.Equal(r.Body, data) || digestOf(r.Body) != d {
+				t.Errorf("download of the committed blob: %d, %d bytes", r.Status, len(r.Body))
+			}
+		}
+
+		t.Run("commit against abort", func(t *testing.T) {
+			commits := 0
+			for round := range rounds {
+				data := randomBytes(uint64(1000+round), 50_000)
+				d := digestOf(data)
+				s, commit, abort := race(t, data, "abort")
+				wins := 0
+				for _, r := range []*servertest.Response{commit, abort} {
+					switch {
+					case r.Status == 200:
+						wins++
+					case r.Status != 409 || r.ErrorCode() != "upload_state_conflict":
+						t.Fatalf("round %d: answered %d %s", round, r.Status, r.Body)
+					}
+				}
+				if wins != 1 {
+					t.Fatalf("round %d: %d winners: commit %d %s, abort %d %s", round, wins, commit.Status, commit.Body, abort.Status, abort.Body)
+				}
+				var got session
+				env.Must(t, 200, "GET", s.path("files", ""), env.AdminToken, nil).JSON(t, &got)
+				if commit.Status == 200 {
+					commits++
+					if got.State != "committed" {
+						t.Errorf("round %d: the commit won, the session is %s", round, got.State)
+					}
+					downloadable(t, d, data)
+					continue
+				}
+				if got.State != "aborted" {
+					t.Errorf("round %d: the abort won, the session is %s", round, got.State)
+				}
+				if r := download(t, env, "files", env.AdminToken, d, nil); r.Status != 404 || r.ErrorCode() != "blob_not_found" {
+					t.Errorf("round %d: the abort won, the blob answers %d %s", round, r.Status, r.Body)
+				}
+			}
+			t.Logf("the commit won %d of %d rounds", commits, rounds)
+		})
+
+		t.Run("commit against commit", func(t *testing.T) {
+			for round := range rounds {
+				data := randomBytes(uint64(2000+round), 50_000)
+				d := digestOf(data)
+				_, first, second := race(t, data, "commit")
+				for _, r := range []*servertest.Response{first, second} {
+					var got session
+					if r.Status != 200 {
+						t.Fatalf("round %d: commit answered %d %s", round, r.Status, r.Body)
+					}
+					if r.JSON(t, &got); got.State != "committed" || got.Digest != d {
+						t.Errorf("round %d: commit answered %+v", round, got)
+					}
+				}
+				downloadable(t, d, data)
+				recs, err := env.Server.DB().ListAudit(t.Context(), meta.AuditFilter{Action: "blob.commit", Repo: "files"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, rec := range recs {
+					if rec.Details["digest"] == d {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Errorf("round %d: %d audit records of the commit, want 1", round, n)
+				}
+			}
+		})
 	})
 }
