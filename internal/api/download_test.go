@@ -8,18 +8,19 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/artifortress/artifortress/internal/blob"
+	"github.com/artifortress/artifortress/internal/config"
 	"github.com/artifortress/artifortress/internal/servertest"
 )
 
-// downloadEnv is a node holding one blob of known bytes in repository "files".
-func downloadEnv(t testing.TB) (*servertest.Env, []byte, string) {
-	env := servertest.Start(t, servertest.Backends()[0])
+// downloadEnv is a node on backend b (options opts) holding one blob of
+// known bytes in repository "files".
+func downloadEnv(t testing.TB, b servertest.Backend, opts ...func(*config.Config)) (*servertest.Env, []byte, string) {
+	env := servertest.Start(t, b, opts...)
 	env.CreateRepo(t, "files", nil)
 	data := randomBytes(7, 100_000)
 	env.Must(t, 201, "PUT", "/v1/repos/files/blobs", env.AdminToken, data)
@@ -27,110 +28,106 @@ func downloadEnv(t testing.TB) (*servertest.Env, []byte, string) {
 }
 
 func TestRangeResponses(t *testing.T) {
-	env, data, d := downloadEnv(t)
-	n := len(data)
-	get := func(h map[string]string) *servertest.Response {
-		hdr := http.Header{}
-		for k, v := range h {
-			hdr.Set(k, v)
-		}
-		return download(t, env, "files", env.AdminToken, d, hdr)
-	}
-	cases := []struct {
-		rng        string
-		status     int
-		start, end int // inclusive, for single ranges
-	}{
-		{"bytes=0-0", 206, 0, 0},
-		{"bytes=10-19", 206, 10, 19},
-		{"bytes=99990-", 206, 99990, n - 1},
-		{"bytes=-25", 206, n - 25, n - 1},
-		{"bytes=0-999999", 206, 0, n - 1},
-		{"bytes=" + strconv.Itoa(n) + "-", 416, 0, 0},
-		{"bytes=5-2", 200, 0, n - 1}, // invalid: ignored, whole body (RFC 9110 §14.2)
-	}
-	for _, c := range cases {
-		t.Run(c.rng, func(t *testing.T) {
-			r := get(map[string]string{"Range": c.rng})
-			if r.Status != c.status {
-				t.Fatalf("status %d, want %d", r.Status, c.status)
+	servertest.ForEachStack(t, func(t *testing.T, b servertest.Backend, opt func(*config.Config)) {
+		env, data, d := downloadEnv(t, b, opt)
+		n := len(data)
+		get := func(h map[string]string) *servertest.Response {
+			hdr := http.Header{}
+			for k, v := range h {
+				hdr.Set(k, v)
 			}
-			switch c.status {
-			case 206:
-				if want := fmt.Sprintf("bytes %d-%d/%d", c.start, c.end, n); r.Header.Get("Content-Range") != want {
-					t.Errorf("Content-Range %q, want %q", r.Header.Get("Content-Range"), want)
+			return download(t, env, "files", env.AdminToken, d, hdr)
+		}
+		cases := []struct {
+			rng        string
+			status     int
+			start, end int // inclusive, for single ranges
+		}{
+			{"bytes=0-0", 206, 0, 0},
+			{"bytes=10-19", 206, 10, 19},
+			{"bytes=99990-", 206, 99990, n - 1},
+			{"bytes=-25", 206, n - 25, n - 1},
+			{"bytes=0-999999", 206, 0, n - 1},
+			{"bytes=" + strconv.Itoa(n) + "-", 416, 0, 0},
+			{"bytes=5-2", 200, 0, n - 1}, // invalid: ignored, whole body (RFC 9110 §14.2)
+		}
+		for _, c := range cases {
+			t.Run(c.rng, func(t *testing.T) {
+				r := get(map[string]string{"Range": c.rng})
+				if r.Status != c.status {
+					t.Fatalf("status %d, want %d", r.Status, c.status)
 				}
-				if !bytes.Equal(r.Body, data[c.start:c.end+1]) {
-					t.Error("range body differs from the bytes")
+				switch c.status {
+				case 206:
+					if want := fmt.Sprintf("bytes %d-%d/%d", c.start, c.end, n); r.Header.Get("Content-Range") != want {
+						t.Errorf("Content-Range %q, want %q", r.Header.Get("Content-Range"), want)
+					}
+					if !bytes.Equal(r.Body, data[c.start:c.end+1]) {
+						t.Error("range body differs from the bytes")
+					}
+				case 200:
+					if !bytes.Equal(r.Body, data) {
+						t.Error("full body differs")
+					}
+				case 416:
+					if r.Header.Get("Content-Range") != fmt.Sprintf("bytes */%d", n) {
+						t.Errorf("416 Content-Range %q", r.Header.Get("Content-Range"))
+					}
 				}
-			case 200:
-				if !bytes.Equal(r.Body, data) {
-					t.Error("full body differs")
-				}
-			case 416:
-				if r.Header.Get("Content-Range") != fmt.Sprintf("bytes */%d", n) {
-					t.Errorf("416 Content-Range %q", r.Header.Get("Content-Range"))
+			})
+		}
+
+		t.Run("multiple ranges", func(t *testing.T) {
+			r := get(map[string]string{"Range": "bytes=0-9,50-59,-5"})
+			checkMultipart(t, r, data)
+		})
+
+		t.Run("conditional requests", func(t *testing.T) {
+			etag := `"` + d + `"`
+			if r := get(map[string]string{"If-None-Match": etag}); r.Status != 304 {
+				t.Errorf("If-None-Match: %d", r.Status)
+			}
+			if r := get(map[string]string{"Range": "bytes=0-9", "If-Range": etag}); r.Status != 206 {
+				t.Errorf("If-Range matching: %d", r.Status)
+			}
+			if r := get(map[string]string{"Range": "bytes=0-9", "If-Range": `"sha256:other"`}); r.Status != 200 || len(r.Body) != n {
+				t.Errorf("If-Range not matching: %d (%d bytes)", r.Status, len(r.Body))
+			}
+			r := get(nil)
+			for _, h := range []string{"ETag", "Last-Modified", "Accept-Ranges", "Content-Type", "Content-Length"} {
+				if r.Header.Get(h) == "" {
+					t.Errorf("missing %s", h)
 				}
 			}
 		})
-	}
 
-	t.Run("multiple ranges", func(t *testing.T) {
-		r := get(map[string]string{"Range": "bytes=0-9,50-59,-5"})
-		checkMultipart(t, r, data)
-	})
-
-	t.Run("conditional requests", func(t *testing.T) {
-		etag := `"` + d + `"`
-		if r := get(map[string]string{"If-None-Match": etag}); r.Status != 304 {
-			t.Errorf("If-None-Match: %d", r.Status)
-		}
-		if r := get(map[string]string{"Range": "bytes=0-9", "If-Range": etag}); r.Status != 206 {
-			t.Errorf("If-Range matching: %d", r.Status)
-		}
-		if r := get(map[string]string{"Range": "bytes=0-9", "If-Range": `"sha256:other"`}); r.Status != 200 || len(r.Body) != n {
-			t.Errorf("If-Range not matching: %d (%d bytes)", r.Status, len(r.Body))
-		}
-		r := get(nil)
-		for _, h := range []string{"ETag", "Last-Modified", "Accept-Ranges", "Content-Type", "Content-Length"} {
-			if r.Header.Get(h) == "" {
-				t.Errorf("missing %s", h)
+		t.Run("a digest stored for another repository is not found here", func(t *testing.T) {
+			env.CreateRepo(t, "empty", nil)
+			if r := download(t, env, "empty", env.AdminToken, d, nil); r.Status != 404 || r.ErrorCode() != "blob_not_found" {
+				t.Errorf("%d %s", r.Status, r.Body)
 			}
-		}
-	})
+			if r := download(t, env, "files", env.AdminToken, "sha256:nothex", nil); r.Status != 400 {
+				t.Errorf("malformed digest: %d", r.Status)
+			}
+		})
 
-	t.Run("HEAD is answered from metadata", func(t *testing.T) {
-		// Remove the bytes behind the server's back: HEAD does not touch
-		// the store, GET reports the inconsistency.
-		hexd := strings.TrimPrefix(d, "sha256:")
-		p := filepath.Join(env.DataDir, "blobs", "sha256", hexd[:2], hexd)
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Remove(p); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = os.WriteFile(p, raw, 0o400) })
-		req := env.Request(t, "HEAD", "/v1/repos/files/blobs/"+d, nil)
-		req.Header.Set("Authorization", "Bearer "+env.AdminToken)
-		r := env.Send(t, req)
-		if r.Status != 200 || r.Header.Get("Content-Length") != strconv.Itoa(n) || r.Header.Get("ETag") != `"`+d+`"` {
-			t.Errorf("HEAD: %d %v", r.Status, r.Header)
-		}
-		if r := get(nil); r.Status != 503 {
-			t.Errorf("GET of missing bytes: %d %s", r.Status, r.Body)
-		}
-	})
-
-	t.Run("a digest stored for another repository is not found here", func(t *testing.T) {
-		env.CreateRepo(t, "empty", nil)
-		if r := download(t, env, "empty", env.AdminToken, d, nil); r.Status != 404 || r.ErrorCode() != "blob_not_found" {
-			t.Errorf("%d %s", r.Status, r.Body)
-		}
-		if r := download(t, env, "files", env.AdminToken, "sha256:nothex", nil); r.Status != 400 {
-			t.Errorf("malformed digest: %d", r.Status)
-		}
+		t.Run("HEAD is answered from metadata", func(t *testing.T) {
+			// Remove the bytes behind the server's back (last, as nothing
+			// after it can read them): HEAD does not touch the store, GET
+			// reports the inconsistency.
+			if err := env.Server.Store().Delete(t.Context(), blob.Digest(d)); err != nil {
+				t.Fatal(err)
+			}
+			req := env.Request(t, "HEAD", "/v1/repos/files/blobs/"+d, nil)
+			req.Header.Set("Authorization", "Bearer "+env.AdminToken)
+			r := env.Send(t, req)
+			if r.Status != 200 || r.Header.Get("Content-Length") != strconv.Itoa(n) || r.Header.Get("ETag") != `"`+d+`"` {
+				t.Errorf("HEAD: %d %v", r.Status, r.Header)
+			}
+			if r := get(nil); r.Status != 503 {
+				t.Errorf("GET of missing bytes: %d %s", r.Status, r.Body)
+			}
+		})
 	})
 }
 
@@ -171,7 +168,7 @@ func FuzzBlobRange(f *testing.F) {
 	for _, s := range []string{"bytes=0-0", "bytes=-1", "bytes=10-", "bytes=0-9,20-29", "bytes=", "bytes=abc", "items=0-1", "bytes=99999-0", "bytes=-0", "bytes=1-2,1-2,1-2"} {
 		f.Add(s)
 	}
-	env, data, d := downloadEnv(f)
+	env, data, d := downloadEnv(f, servertest.Backends()[0])
 	h := env.Server.Handler()
 	f.Fuzz(func(t *testing.T, rng string) {
 		req := httptest.NewRequest("GET", "/v1/repos/files/blobs/"+d, nil)

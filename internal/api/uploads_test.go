@@ -8,8 +8,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/config"
+	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/servertest"
 )
 
@@ -104,6 +103,9 @@ func TestUploadFlows(t *testing.T) {
 			env.Must(t, 200, "POST", s.path("files", "/commit"), writer, nil).JSON(t, &got)
 			if got.State != "committed" {
 				t.Fatalf("commit: %+v", got)
+			}
+			if left := staged(t, env, "uploads/"+s.UploadID+"/"); len(left) != 0 {
+				t.Errorf("staged objects left after commit: %q", left)
 			}
 			r := download(t, env, "files", writer, d, nil)
 			if r.Status != 200 || !bytes.Equal(r.Body, data) {
@@ -349,87 +351,205 @@ func TestUploadFlows(t *testing.T) {
 }
 
 func TestSessionExpiry(t *testing.T) {
-	env := servertest.Start(t, servertest.Backends()[0], func(c *config.Config) {})
-	env.CreateRepo(t, "files", nil)
-	s := openSession(t, env, "files", env.AdminToken, nil)
-	putPart(t, env, "files", env.AdminToken, s, 1, []byte("abandoned"))
-	if _, err := env.Server.DB().RawExec(t.Context(), "UPDATE uploads SET expires_at = 0 WHERE id = ?", s.UploadID); err != nil {
-		t.Fatal(err)
-	}
-	r := env.Do(t, "PUT", s.path("files", "/parts/2"), env.AdminToken, "late")
-	if r.Status != 409 || r.ErrorCode() != "upload_expired" {
-		t.Errorf("part after expiry: %d %s", r.Status, r.Body)
-	}
-	st, err := env.Server.Transfer().Sweep(t.Context())
-	if err != nil || st.Expired != 1 {
-		t.Fatalf("sweep: %+v %v", st, err)
-	}
-	var got session
-	env.Must(t, 200, "GET", s.path("files", ""), env.AdminToken, nil).JSON(t, &got)
-	if got.State != "expired" {
-		t.Errorf("state after sweep: %s", got.State)
-	}
-	staged := 0
-	_ = env.Server.Store().ListStaged(t.Context(), "uploads/"+s.UploadID, func(blobInfo) error { staged++; return nil })
-	if staged != 0 {
-		t.Errorf("%d staged objects left after expiry", staged)
-	}
+	servertest.ForEachStack(t, func(t *testing.T, b servertest.Backend, opt func(*config.Config)) {
+		env := servertest.Start(t, b, opt)
+		env.CreateRepo(t, "files", nil)
+		s := openSession(t, env, "files", env.AdminToken, nil)
+		putPart(t, env, "files", env.AdminToken, s, 1, []byte("abandoned"))
+		if _, err := env.Server.DB().RawExec(t.Context(), "UPDATE uploads SET expires_at = 0 WHERE id = ?", s.UploadID); err != nil {
+			t.Fatal(err)
+		}
+		r := env.Do(t, "PUT", s.path("files", "/parts/2"), env.AdminToken, "late")
+		if r.Status != 409 || r.ErrorCode() != "upload_expired" {
+			t.Errorf("part after expiry: %d %s", r.Status, r.Body)
+		}
+		st, err := env.Server.Transfer().Sweep(t.Context())
+		if err != nil || st.Expired != 1 {
+			t.Fatalf("sweep: %+v %v", st, err)
+		}
+		var got session
+		env.Must(t, 200, "GET", s.path("files", ""), env.AdminToken, nil).JSON(t, &got)
+		if got.State != "expired" {
+			t.Errorf("state after sweep: %s", got.State)
+		}
+		if left := staged(t, env, "uploads/"+s.UploadID+"/"); len(left) != 0 {
+			t.Errorf("staged objects left after expiry: %q", left)
+		}
+	})
 }
 
 type blobInfo = blob.Info
 
-func TestStagingIsEmptyAfterCommit(t *testing.T) {
-	env := servertest.Start(t, servertest.Backends()[0])
-	env.CreateRepo(t, "files", nil)
-	s := openSession(t, env, "files", env.AdminToken, nil)
-	putPart(t, env, "files", env.AdminToken, s, 1, []byte("one"))
-	putPart(t, env, "files", env.AdminToken, s, 2, []byte("two"))
-	env.Must(t, 200, "POST", s.path("files", "/complete"), env.AdminToken, nil)
-	env.Must(t, 200, "POST", s.path("files", "/commit"), env.AdminToken, nil)
-	entries, err := os.ReadDir(filepath.Join(env.DataDir, "blobs", "staging", "uploads"))
-	if err != nil && !os.IsNotExist(err) {
+// staged lists the staged objects whose names start with prefix, through
+// the blob store's own listing, so that "nothing left behind" means the
+// same on every store.
+func staged(t *testing.T, env *servertest.Env, prefix string) []string {
+	t.Helper()
+	var names []string
+	if err := env.Server.Store().ListStaged(t.Context(), prefix, func(i blobInfo) error {
+		names = append(names, i.Name)
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 0 {
-		t.Errorf("staging/uploads holds %d entries after commit", len(entries))
-	}
+	return names
 }
 
 // TestDroppedConnectionLeavesNoPart: a part whose body is cut off mid-way
 // is not recorded; re-sending it afterwards completes the upload.
 func TestDroppedConnectionLeavesNoPart(t *testing.T) {
-	env := servertest.Start(t, servertest.Backends()[0])
-	env.CreateRepo(t, "files", nil)
-	data := randomBytes(11, 200_000)
-	s := openSession(t, env, "files", env.AdminToken, map[string]any{"expectedDigest": digestOf(data)})
-	putPart(t, env, "files", env.AdminToken, s, 1, data[:100_000])
+	servertest.ForEachStack(t, func(t *testing.T, b servertest.Backend, opt func(*config.Config)) {
+		env := servertest.Start(t, b, opt)
+		env.CreateRepo(t, "files", nil)
+		data := randomBytes(11, 200_000)
+		s := openSession(t, env, "files", env.AdminToken, map[string]any{"expectedDigest": digestOf(data)})
+		putPart(t, env, "files", env.AdminToken, s, 1, data[:100_000])
 
-	conn, err := net.Dial("tcp", strings.TrimPrefix(env.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 100000\r\n\r\n", s.path("files", "/parts/2"), env.AdminToken)
-	conn.Write(data[100_000:150_000]) // half the declared body, then the connection drops
-	conn.Close()
-
-	// Wait until the server has finished with the cut request: its access
-	// log line is written when the handler returns.
-	deadline := time.Now().Add(10 * time.Second)
-	for strings.Count(env.Logs.String(), `"route":"PUT /v1/repos/{key}/uploads/{id}/parts/{n}"`) < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("the server never finished the cut-off request")
+		conn, err := net.Dial("tcp", strings.TrimPrefix(env.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	var got session
-	env.Must(t, 200, "GET", s.path("files", ""), env.AdminToken, nil).JSON(t, &got)
-	if len(got.Parts) != 1 || got.Parts[0].Number != 1 {
-		t.Fatalf("parts after a dropped part upload: %+v", got.Parts)
-	}
-	putPart(t, env, "files", env.AdminToken, s, 2, data[100_000:])
-	env.Must(t, 200, "POST", s.path("files", "/complete"), env.AdminToken, nil)
-	env.Must(t, 200, "POST", s.path("files", "/commit"), env.AdminToken, nil).JSON(t, &got)
-	if got.State != "committed" {
-		t.Fatalf("commit after resume: %+v", got)
-	}
+		fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 100000\r\n\r\n", s.path("files", "/parts/2"), env.AdminToken)
+		conn.Write(data[100_000:150_000]) // half the declared body, then the connection drops
+		conn.Close()
+
+		// Wait until the server has finished with the cut request: its access
+		// log line is written when the handler returns.
+		deadline := time.Now().Add(10 * time.Second)
+		for strings.Count(env.Logs.String(), `"route":"PUT /v1/repos/{key}/uploads/{id}/parts/{n}"`) < 2 {
+			if time.Now().After(deadline) {
+				t.Fatal("the server never finished the cut-off request")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		var got session
+		env.Must(t, 200, "GET", s.path("files", ""), env.AdminToken, nil).JSON(t, &got)
+		if len(got.Parts) != 1 || got.Parts[0].Number != 1 {
+			t.Fatalf("parts after a dropped part upload: %+v", got.Parts)
+		}
+		if left := staged(t, env, "uploads/"+s.UploadID+"/"); len(left) != 1 {
+			t.Fatalf("staged objects after a dropped part upload: %q", left)
+		}
+		putPart(t, env, "files", env.AdminToken, s, 2, data[100_000:])
+		env.Must(t, 200, "POST", s.path("files", "/complete"), env.AdminToken, nil)
+		env.Must(t, 200, "POST", s.path("files", "/commit"), env.AdminToken, nil).JSON(t, &got)
+		if got.State != "committed" {
+			t.Fatalf("commit after resume: %+v", got)
+		}
+		if r := download(t, env, "files", env.AdminToken, got.Digest, nil); !bytes.Equal(r.Body, data) {
+			t.Fatalf("download after resume: %d, %d bytes", r.Status, len(r.Body))
+		}
+	})
+}
+
+// TestCommitRaces: requests that finish one session at the same instant are
+// settled by compare-and-set on the session's state, never by a 5xx.
+// Commit against abort: exactly one wins, the other gets 409
+// upload_state_conflict, and the blob is downloadable if and only if the
+// commit won. Commit against commit: both answer the committed session, as
+// a retried commit does, and the blob is committed once.
+func TestCommitRaces(t *testing.T) {
+	servertest.ForEachStack(t, func(t *testing.T, b servertest.Backend, opt func(*config.Config)) {
+		env := servertest.Start(t, b, opt)
+		env.CreateRepo(t, "files", nil)
+		const rounds = 20
+		// race opens a session holding data, completes it, then sends a
+		// commit and rival at the same instant.
+		race := func(t *testing.T, data []byte, rival string) (session, *servertest.Response, *servertest.Response) {
+			s := openSession(t, env, "files", env.AdminToken, nil)
+			putPart(t, env, "files", env.AdminToken, s, 1, data)
+			env.Must(t, 200, "POST", s.path("files", "/complete"), env.AdminToken, nil)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			answers := make([]*servertest.Response, 2)
+			for i, action := range []string{"commit", rival} {
+				wg.Go(func() {
+					<-start
+					answers[i] = env.Do(t, "POST", s.path("files", "/"+action), env.AdminToken, nil)
+				})
+			}
+			close(start)
+			wg.Wait()
+			if left := staged(t, env, "uploads/"+s.UploadID+"/"); len(left) != 0 {
+				t.Errorf("staged objects left: %q", left)
+			}
+			return s, answers[0], answers[1]
+		}
+		downloadable := func(t *testing.T, d string, data []byte) {
+			t.Helper()
+			r := download(t, env, "files", env.AdminToken, d, nil)
+			if r.Status != 200 || !bytes.Equal(r.Body, data) || digestOf(r.Body) != d {
+				t.Errorf("download of the committed blob: %d, %d bytes", r.Status, len(r.Body))
+			}
+		}
+
+		t.Run("commit against abort", func(t *testing.T) {
+			commits := 0
+			for round := range rounds {
+				data := randomBytes(uint64(1000+round), 50_000)
+				d := digestOf(data)
+				s, commit, abort := race(t, data, "abort")
+				wins := 0
+				for _, r := range []*servertest.Response{commit, abort} {
+					switch {
+					case r.Status == 200:
+						wins++
+					case r.Status != 409 || r.ErrorCode() != "upload_state_conflict":
+						t.Fatalf("round %d: answered %d %s", round, r.Status, r.Body)
+					}
+				}
+				if wins != 1 {
+					t.Fatalf("round %d: %d winners: commit %d %s, abort %d %s", round, wins, commit.Status, commit.Body, abort.Status, abort.Body)
+				}
+				var got session
+				env.Must(t, 200, "GET", s.path("files", ""), env.AdminToken, nil).JSON(t, &got)
+				if commit.Status == 200 {
+					commits++
+					if got.State != "committed" {
+						t.Errorf("round %d: the commit won, the session is %s", round, got.State)
+					}
+					downloadable(t, d, data)
+					continue
+				}
+				if got.State != "aborted" {
+					t.Errorf("round %d: the abort won, the session is %s", round, got.State)
+				}
+				if r := download(t, env, "files", env.AdminToken, d, nil); r.Status != 404 || r.ErrorCode() != "blob_not_found" {
+					t.Errorf("round %d: the abort won, the blob answers %d %s", round, r.Status, r.Body)
+				}
+			}
+			t.Logf("the commit won %d of %d rounds", commits, rounds)
+		})
+
+		t.Run("commit against commit", func(t *testing.T) {
+			for round := range rounds {
+				data := randomBytes(uint64(2000+round), 50_000)
+				d := digestOf(data)
+				_, first, second := race(t, data, "commit")
+				for _, r := range []*servertest.Response{first, second} {
+					var got session
+					if r.Status != 200 {
+						t.Fatalf("round %d: commit answered %d %s", round, r.Status, r.Body)
+					}
+					if r.JSON(t, &got); got.State != "committed" || got.Digest != d {
+						t.Errorf("round %d: commit answered %+v", round, got)
+					}
+				}
+				downloadable(t, d, data)
+				recs, err := env.Server.DB().ListAudit(t.Context(), meta.AuditFilter{Action: "blob.commit", Repo: "files"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, rec := range recs {
+					if rec.Details["digest"] == d {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Errorf("round %d: %d audit records of the commit, want 1", round, n)
+				}
+			}
+		})
+	})
 }

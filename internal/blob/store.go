@@ -76,7 +76,8 @@ type Presigner interface {
 }
 
 // FileOpener is an optional capability of stores on a local filesystem: the
-// blob as an *os.File, so that http.ServeContent can use sendfile.
+// blob as an *os.File, so that net/http can send it (or a range of it, as an
+// io.LimitedReader) with sendfile.
 type FileOpener interface {
 	OpenFile(ctx context.Context, d Digest) (*os.File, error)
 }

@@ -23,18 +23,15 @@ func (s *Service) Complete(ctx context.Context, caller *auth.Principal, repoKey,
 	if err != nil {
 		return Session{}, err
 	}
-	if u.State == StateCompleted {
-		return s.describe(ctx, caller, u) // completing twice changes nothing
-	}
 	if u.State != StateOpen {
-		return Session{}, stateConflict(u, "complete")
+		return s.settled(ctx, caller, u, "complete") // completing twice changes nothing
 	}
 	if !s.opt.Now().Before(u.ExpiresAt) {
 		u.State = StateExpired
 		return Session{}, stateConflict(u, "complete")
 	}
 	if ok, err := s.transition(ctx, meta.UploadChange{ID: id, From: []string{StateOpen}, To: StateAssembling}); err != nil || !ok {
-		return Session{}, s.lostRace(ctx, id, "complete", err)
+		return s.lostRace(ctx, caller, id, "complete", err)
 	}
 	digest, size, linked, err := s.assemble(ctx, caller, u)
 	if err != nil {
@@ -48,7 +45,7 @@ func (s *Service) Complete(ctx context.Context, caller *auth.Principal, repoKey,
 	ok, err := s.transition(ctx, meta.UploadChange{ID: id, From: []string{StateAssembling}, To: StateCompleted,
 		Digest: &digest, Size: &size, Linked: &linked, Error: new(string)})
 	if err != nil || !ok {
-		return Session{}, s.lostRace(ctx, id, "complete", err)
+		return s.lostRace(ctx, caller, id, "complete", err)
 	}
 	if err := s.store.DeleteStaged(ctx, sessionPrefix(id)+"part-"); err != nil {
 		s.opt.Log.WarnContext(ctx, "delete assembled parts", slog.String("upload", id), slog.String("error", err.Error()))
@@ -159,11 +156,8 @@ func (s *Service) Commit(ctx context.Context, caller *auth.Principal, repoKey, i
 	if err != nil {
 		return Session{}, err
 	}
-	if u.State == StateCommitted {
-		return s.describe(ctx, caller, u)
-	}
 	if u.State != StateCompleted {
-		return Session{}, stateConflict(u, "commit")
+		return s.settled(ctx, caller, u, "commit")
 	}
 	if !s.opt.Now().Before(u.ExpiresAt) {
 		u.State = StateExpired
@@ -172,7 +166,7 @@ func (s *Service) Commit(ctx context.Context, caller *auth.Principal, repoKey, i
 	if verr := verify(u); verr != nil {
 		msg := verr.Error()
 		if ok, err := s.transition(ctx, meta.UploadChange{ID: id, From: []string{StateCompleted}, To: StateAborted, Error: &msg}); err != nil || !ok {
-			return Session{}, s.lostRace(ctx, id, "commit", err)
+			return s.lostRace(ctx, caller, id, "commit", err)
 		}
 		s.discard(ctx, id)
 		return Session{}, fault.Coded(fault.KindConflict, "upload_verification_failed",
@@ -181,6 +175,11 @@ func (s *Service) Commit(ctx context.Context, caller *auth.Principal, repoKey, i
 	}
 	if !u.Linked {
 		if err := s.store.Promote(ctx, assembledName(id), blob.Digest(u.Digest)); err != nil {
+			// A concurrent abort discards the assembled object: the
+			// session's state, not the missing object, is the answer.
+			if now, gerr := s.db.GetUpload(ctx, id); gerr == nil && now.State != StateCompleted {
+				return s.settled(ctx, caller, now, "commit")
+			}
 			return Session{}, fmt.Errorf("promote upload %s: %w", id, err)
 		}
 	}
@@ -189,6 +188,9 @@ func (s *Service) Commit(ctx context.Context, caller *auth.Principal, repoKey, i
 		return Session{}, err
 	}
 	created, err := s.link(ctx, caller, r, u.Digest, *u.Size, &meta.UploadChange{ID: id, From: []string{StateCompleted}, To: StateCommitted})
+	if errors.Is(err, errLostRace) {
+		return s.lostRace(ctx, caller, id, "commit", nil)
+	}
 	if err != nil {
 		return Session{}, err
 	}
@@ -226,7 +228,7 @@ func (s *Service) Abort(ctx context.Context, caller *auth.Principal, repoKey, id
 	msg := "aborted by " + caller.Name()
 	ok, err := s.transition(ctx, meta.UploadChange{ID: id, From: []string{StateOpen, StateCompleted}, To: StateAborted, Error: &msg})
 	if err != nil || !ok {
-		return Session{}, s.lostRace(ctx, id, "abort", err)
+		return s.lostRace(ctx, caller, id, "abort", err)
 	}
 	s.discard(ctx, id)
 	u, err = s.db.GetUpload(ctx, id)
@@ -273,9 +275,6 @@ func (s *Service) link(ctx context.Context, caller *auth.Principal, r repo.Repo,
 			Repo: repoKey, RequestID: requestID(ctx), Details: details,
 		})
 	})
-	if errors.Is(err, errLostRace) {
-		return false, s.lostRace(ctx, change.ID, "commit", nil)
-	}
 	if err == nil {
 		// Best effort: a failed read only leaves the cache cold.
 		_, _ = s.cachedLink(ctx, r, digest)
@@ -290,17 +289,33 @@ func (s *Service) transition(ctx context.Context, c meta.UploadChange) (bool, er
 	return s.db.TransitionUpload(ctx, c)
 }
 
-// lostRace explains a failed compare-and-set by the state the session is in now.
-func (s *Service) lostRace(ctx context.Context, id, action string, err error) error {
+// lostRace answers an action whose compare-and-set on the session lost to a
+// concurrent change, by the state the session is in now (see settled).
+func (s *Service) lostRace(ctx context.Context, caller *auth.Principal, id, action string, err error) (Session, error) {
 	if err != nil {
-		return err
+		return Session{}, err
 	}
-	u, gerr := s.db.GetUpload(ctx, id)
-	if gerr != nil {
-		return gerr
+	u, err := s.db.GetUpload(ctx, id)
+	if err != nil {
+		return Session{}, err
 	}
-	return stateConflict(u, action)
+	return s.settled(ctx, caller, u, action)
 }
+
+// settled answers an action on session u that cannot start from u's state.
+// When u is already where the action leads (a retry, or a concurrent request
+// that won), the answer is the same as the first one: the session. Anything
+// else is a 409. So two racing commits both answer the committed session,
+// like a commit and its retry, while a commit racing an abort gets 409
+// upload_state_conflict if the abort won.
+func (s *Service) settled(ctx context.Context, caller *auth.Principal, u meta.Upload, action string) (Session, error) {
+	if u.State == actionLeadsTo[action] {
+		return s.describe(ctx, caller, u)
+	}
+	return Session{}, stateConflict(u, action)
+}
+
+var actionLeadsTo = map[string]string{"complete": StateCompleted, "commit": StateCommitted, "abort": StateAborted}
 
 // discard removes a session's staged objects; failures are left to the sweeper.
 func (s *Service) discard(ctx context.Context, id string) {
