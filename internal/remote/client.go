@@ -159,7 +159,8 @@ func (c *Client) refresh(ctx context.Context, r repo.Repo, escapedPath, accept, 
 
 // Artifact fetches rawURL (an artifact's URL as the upstream's metadata
 // names it) once among concurrent callers asking for the same key, and
-// passes the body to store, which caches it. Callers that waited read what
+// passes the body to store, which caches it. An upstream 404 (or 410) is
+// a fault.KindNotFound file_not_found; other failures are 502. Callers that waited read what
 // the first stored, so store must be idempotent.
 func (c *Client) Artifact(ctx context.Context, r repo.Repo, key, rawURL string, store func(body io.Reader, length int64) error) error {
 	return c.flights.do(r.Key+"\x00artifact\x00"+key, func() error {
@@ -181,6 +182,10 @@ func (c *Client) Artifact(ctx context.Context, r repo.Repo, key, rawURL string, 
 			return upstreamError(r, err)
 		}
 		defer resp.Body.Close()
+		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone {
+			c.metrics.result(r.Key, kindArtifact, resultMiss)
+			return fault.Coded(fault.KindNotFound, "file_not_found", "the upstream of repository %q has no such file", r.Key)
+		}
 		if resp.StatusCode != http.StatusOK {
 			c.metrics.result(r.Key, kindArtifact, resultError)
 			return upstreamError(r, fmt.Errorf("the upstream answered HTTP %d for the artifact", resp.StatusCode))

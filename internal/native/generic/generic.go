@@ -10,6 +10,7 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"encoding/hex"
+	"encoding/json"
 	"hash"
 	"io"
 	"mime"
@@ -24,6 +25,7 @@ import (
 	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/native"
+	"github.com/artifortress/artifortress/internal/remote"
 	"github.com/artifortress/artifortress/internal/repo"
 	"github.com/artifortress/artifortress/internal/transfer"
 )
@@ -33,11 +35,12 @@ type Handler struct {
 	catalog  *catalog.Service
 	transfer *transfer.Service
 	repos    native.Repos
+	remote   *remote.Client
 }
 
 // New returns the generic handler.
-func New(c *catalog.Service, t *transfer.Service, repos native.Repos) *Handler {
-	return &Handler{catalog: c, transfer: t, repos: repos}
+func New(c *catalog.Service, t *transfer.Service, repos native.Repos, r *remote.Client) *Handler {
+	return &Handler{catalog: c, transfer: t, repos: repos, remote: r}
 }
 
 // location is a request path read as {name}/{version}/{file}: any of the
@@ -156,7 +159,7 @@ func (h *Handler) upload(w http.ResponseWriter, req *native.Request, loc locatio
 	}
 	res, err := h.catalog.UploadFile(ctx, req.Caller, req.Repo.Key, catalog.FileUpload{
 		Name: loc.name, Version: loc.version,
-		Manifest: []byte(`{"name":` + jsonString(loc.name) + `,"version":` + jsonString(loc.version) + `}`),
+		Manifest: manifestOf(loc),
 		Files:    []catalog.EntryRequest{{Path: loc.file, Digest: b.Digest, MediaType: mime.TypeByExtension(path.Ext(loc.file))}},
 	})
 	if err != nil {
@@ -227,12 +230,15 @@ func (c *digestClaims) check() error {
 	return nil
 }
 
-// download serves a file, from the repository or, for a virtual one, from
-// the first member that has it.
+// download serves a file: from the repository, from a remote's cache (the
+// upstream's file fetched first when it is not cached yet) or, for a
+// virtual repository, from the first member that has it.
 func (h *Handler) download(w http.ResponseWriter, req *native.Request, loc location) error {
+	var f catalog.File
+	var err error
 	switch req.Repo.Type {
 	case repo.TypeRemote:
-		return notServedForRemote(req)
+		f, err = native.CachedFile(h.catalog, h.remote, req, loc.name, loc.version, loc.file, func() error { return h.cacheFile(req, loc) })
 	case repo.TypeVirtual:
 		for _, m := range native.Members(h.repos, req) {
 			if err := h.download(w, m, loc); !native.Skippable(err) {
@@ -240,8 +246,9 @@ func (h *Handler) download(w http.ResponseWriter, req *native.Request, loc locat
 			}
 		}
 		return fault.Coded(fault.KindNotFound, "file_not_found", "no member of %q has %s/%s/%s", req.Repo.Key, loc.name, loc.version, loc.file)
+	default:
+		f, err = h.catalog.File(req.Context(), req.Caller, req.Repo.Key, loc.name, loc.version, loc.file)
 	}
-	f, err := h.catalog.File(req.Context(), req.Caller, req.Repo.Key, loc.name, loc.version, loc.file)
 	if err != nil {
 		return err
 	}
@@ -257,10 +264,26 @@ func (h *Handler) download(w http.ResponseWriter, req *native.Request, loc locat
 	return native.ServeFile(w, req, h.transfer.Store(), f, ct)
 }
 
-// notServedForRemote answers what generic remote repositories do not serve
-// yet.
-func notServedForRemote(req *native.Request) error {
-	return fault.Coded(fault.KindNotFound, "protocol_not_served", "repository %q is a generic remote; pull-through for generic files is not served yet (npm and PyPI remotes are)", req.Repo.Key)
+// cacheFile fetches {name}/{version}/{file} from a generic remote's
+// upstream (once among concurrent requests), stores it, hashed as it
+// arrives, and records it in its version of the remote repository, which
+// policies and the quarantine lane see as they see an upload. A plain
+// file server gives no checksum to verify against: the bytes are the
+// upstream's as TLS delivered them, served by their digest from then on.
+func (h *Handler) cacheFile(req *native.Request, loc location) error {
+	ctx := req.Context()
+	upstreamPath := escape(loc.name, loc.version) + "/" + escape(strings.Split(loc.file, "/")...)
+	return h.remote.Artifact(ctx, req.Repo, upstreamPath, remote.URL(req.Repo, upstreamPath), func(body io.Reader, length int64) error {
+		b, err := h.transfer.CacheBlob(ctx, req.Caller, req.Repo.Key, body, blob.Expect{Size: length}, nil)
+		if err != nil {
+			return err
+		}
+		_, err = h.catalog.CacheVersion(ctx, req.Caller, req.Repo.Key, catalog.CacheRequest{
+			Name: loc.name, Version: loc.version, Manifest: manifestOf(loc),
+			Files: []catalog.CacheFile{{Path: loc.file, Digest: b.Digest, MediaType: mime.TypeByExtension(path.Ext(loc.file))}},
+		})
+		return err
+	})
 }
 
 // delete tombstones a version (DELETE {name}/{version}/, role admin, as
@@ -305,6 +328,12 @@ func (h *Handler) delete(w http.ResponseWriter, req *native.Request, loc locatio
 	}
 	native.WriteJSON(w, http.StatusOK, body)
 	return nil
+}
+
+// manifestOf is the manifest of a generic version: its name and version.
+func manifestOf(loc location) []byte {
+	b, _ := json.Marshal(map[string]string{"name": loc.name, "version": loc.version})
+	return b
 }
 
 func lastSegment(p string) string {

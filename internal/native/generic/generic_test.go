@@ -308,3 +308,43 @@ func TestPolicies(t *testing.T) {
 	want(t, get(t, env, "GET", "files/big/1.0/big.bin", admin), 423, "")
 	want(t, put(t, env, "files/tool/1.0/big.bin", admin, strings.Repeat("b", 200)), 403, "policy_denied")
 }
+
+// TestRemote: a generic remote caches another node's files: each is
+// fetched once, listed once cached, served with the upstream down, and a
+// file the upstream lacks is 404; a virtual repository reads through it.
+func TestRemote(t *testing.T) {
+	up := servertest.Start(t, servertest.Backends()[0])
+	up.CreateRepo(t, "files", map[string]any{"settings": map[string]any{"anonymousRead": true}})
+	want(t, put(t, up, "files/tool/1.0/tool.tgz", up.AdminToken, "upstream bytes"), 201, "")
+	want(t, put(t, up, "files/tool/1.0/tool.tgz.asc", up.AdminToken, "signature"), 201, "")
+	proxy := servertest.NewUpstreamProxy(t, up.URL)
+
+	env := servertest.Start(t, servertest.Backends()[0], func(c *config.Config) { c.OutboundAllow = "127.0.0.1" })
+	env.CreateRepo(t, "cache", map[string]any{"type": "remote", "upstreamUrl": proxy.URL + "/r/files/"})
+	env.CreateRepo(t, "local", nil)
+	env.CreateRepo(t, "all", map[string]any{"type": "virtual", "members": []string{"local", "cache"}})
+	reader := env.Token(t, "r", "repo:cache:read", "repo:all:read", "repo:local:read")
+
+	for range 3 {
+		if r := get(t, env, "GET", "cache/tool/1.0/tool.tgz", reader); r.Status != 200 || string(r.Body) != "upstream bytes" || r.Header.Get("X-Checksum-Sha256") != sha256Hex("upstream bytes") {
+			t.Fatalf("through the remote: %d %q", r.Status, r.Body)
+		}
+	}
+	if n := proxy.Count("/r/files/tool/1.0/tool.tgz"); n != 1 {
+		t.Errorf("fetched %d times from the upstream, want 1", n)
+	}
+	if r := get(t, env, "GET", "all/tool/1.0/tool.tgz.asc", reader); r.Status != 200 || string(r.Body) != "signature" {
+		t.Errorf("through the virtual repository: %d %q", r.Status, r.Body)
+	}
+	if got := names(t, get(t, env, "GET", "cache/tool/1.0/", reader)); strings.Join(got, ",") != "tool.tgz,tool.tgz.asc" {
+		t.Errorf("cached listing %v", got)
+	}
+	want(t, get(t, env, "GET", "cache/tool/9.9/none", reader), 404, "file_not_found")
+	proxy.SetAlive(false)
+	if r := get(t, env, "GET", "cache/tool/1.0/tool.tgz", reader); r.Status != 200 || string(r.Body) != "upstream bytes" {
+		t.Errorf("with the upstream down: %d %q", r.Status, r.Body)
+	}
+	if r := get(t, env, "GET", "cache/other/1.0/x", reader); r.Status != 502 {
+		t.Errorf("an uncached file with the upstream down: %d %s", r.Status, r.Body)
+	}
+}

@@ -1,7 +1,6 @@
 package generic
 
 import (
-	"encoding/json"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -84,8 +83,6 @@ func (h *Handler) children(req *native.Request, loc location, l *listing) error 
 	ctx := req.Context()
 	base := req.Base
 	switch {
-	case req.Repo.Type == repo.TypeRemote:
-		return notServedForRemote(req)
 	case loc.name == "":
 		limit := 1000
 		if s := req.URL.Query().Get("limit"); s != "" {
@@ -199,12 +196,6 @@ func fileJSON(base, repoKey string, loc location, digest string, size int64) map
 		"digest": digest, "size": size, "sha256": strings.TrimPrefix(digest, blob.SHA256Prefix),
 		"url": base + "/" + escape(loc.name, loc.version) + "/" + escape(strings.Split(loc.file, "/")...),
 	}
-}
-
-// jsonString quotes s as a JSON string.
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
 
 // wantsHTML reports whether Accept prefers HTML (a browser) to JSON.
