@@ -411,7 +411,7 @@ func NPM(ctx context.Context, cfg config.Config, workDir string, opt NPMOptions,
 	if err := pypiWarm(ctx, pip, pipLoads, opt.Packages, opt.Versions); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "The PyPI rows (pip's requests) compare with Verdaccio's full packuments at the same concurrency: Verdaccio serves no PyPI.\n")
+	fmt.Fprintf(out, "The PyPI rows (pip's requests) compare with Verdaccio's full packuments (pages) and tarballs (sdists) at the same concurrency: Verdaccio serves no PyPI.\n")
 	fmt.Fprintln(out)
 
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
@@ -436,15 +436,19 @@ func NPM(ctx context.Context, cfg config.Config, workDir string, opt NPMOptions,
 			rows = append(rows, row)
 			fmt.Fprintln(tw, row.String())
 		}
-		// pip's requests; the peer is Verdaccio's full packument at this
-		// concurrency (the first row of this round).
-		peerRow := rows[len(rows)-len(loads)]
+		// pip's requests; the peer is Verdaccio's full packument (pages) or
+		// tarball (files) at this concurrency, from this round's rows.
+		round := rows[len(rows)-len(loads):]
 		for li, l := range pipLoads {
+			peerRow := round[0]
+			if li == 2 {
+				peerRow = round[2]
+			}
 			res, err := pip.measure(ctx, l, c, opt.Duration, offset)
 			if err != nil {
 				return err
 			}
-			row := npmRow{load: l.name, metadata: li < 2, conc: c, ours: res, peer: peerRow.peer, hasPeer: peerRow.hasPeer}
+			row := npmRow{load: l.name, metadata: li < 2, conc: c, ours: res, peer: peerRow.peer, hasPeer: peerRow.hasPeer, borrowedPeer: true}
 			offset += res.ops + 1
 			rows = append(rows, row)
 			fmt.Fprintln(tw, row.String())
@@ -464,6 +468,9 @@ type npmRow struct {
 	conc       int
 	ours, peer result
 	hasPeer    bool
+	// borrowedPeer is set when peer is another request's figure (the PyPI
+	// rows: Verdaccio serves no PyPI).
+	borrowedPeer bool
 }
 
 func (r npmRow) ratio() float64 {
@@ -493,7 +500,7 @@ func npmBodySizes(rows []npmRow) string {
 		}
 		seen[r.load] = true
 		part := fmt.Sprintf("%s %d B", r.load, r.ours.bytes/int64(r.ours.ops))
-		if r.hasPeer && r.peer.ops > 0 {
+		if r.hasPeer && !r.borrowedPeer && r.peer.ops > 0 {
 			part += fmt.Sprintf(" (Verdaccio %d B)", r.peer.bytes/int64(r.peer.ops))
 		}
 		parts = append(parts, part)

@@ -17,7 +17,8 @@ import (
 // the requests pip makes: project pages in PEP 503 HTML and PEP 691 JSON,
 // and file downloads. Verdaccio serves no PyPI; those rows are compared
 // with its full-packument figures at the same concurrency, from the same
-// run: the metadata request of the peer the issue names.
+// run (its tarballs for the sdist rows): the requests of the peer the issue
+// names.
 
 const pypiRepo = "pypi-bench"
 

@@ -20,7 +20,6 @@ import (
 	"github.com/artifortress/artifortress/internal/repo"
 	"github.com/artifortress/artifortress/internal/search"
 	"github.com/artifortress/artifortress/internal/transfer"
-	"github.com/artifortress/artifortress/internal/ttlcache"
 )
 
 // Handler serves npm repositories.
@@ -36,13 +35,13 @@ type Handler struct {
 	remote *remote.Client
 	// repos resolves the members of virtual repositories.
 	repos *repo.Service
-	// packuments keeps local packuments as rendered (cache.go).
-	packuments *ttlcache.Cache[packumentKey, renderedPackument]
+	// packuments keeps local packuments as rendered, per package revision.
+	packuments *native.MetadataCache
 }
 
 // New returns the npm handler.
 func New(c *catalog.Service, t *transfer.Service, checksums func(context.Context, blob.Digest) (blob.Checksums, error), s *search.Service, r *remote.Client, repos *repo.Service) *Handler {
-	return &Handler{catalog: c, transfer: t, checksums: checksums, search: s, remote: r, repos: repos, packuments: newPackumentCache()}
+	return &Handler{catalog: c, transfer: t, checksums: checksums, search: s, remote: r, repos: repos, packuments: native.NewMetadataCache()}
 }
 
 // Serve routes an npm request.

@@ -37,7 +37,21 @@ var abbreviatedFields = []string{
 func (h *Handler) packument(w http.ResponseWriter, req *native.Request, name string) error {
 	if req.Repo.Type == repo.TypeLocal {
 		abbreviated := strings.Contains(req.Header.Get("Accept"), abbreviatedType)
-		body, err := h.cachedLocalPackument(req, name, abbreviated)
+		p, err := h.catalog.PackageRef(req.Context(), req.Caller, req.Repo.Key, name)
+		if err != nil {
+			return notFoundAsNPM(err, name)
+		}
+		variant := "full"
+		if abbreviated {
+			variant = "abbreviated"
+		}
+		body, err := h.packuments.Rendered(req, p, variant, func() ([]byte, error) {
+			doc, err := h.localPackumentDoc(req, name)
+			if err != nil {
+				return nil, err
+			}
+			return marshalJSON(doc.body)
+		})
 		if err != nil {
 			return err
 		}

@@ -304,3 +304,53 @@ func TestQuarantine(t *testing.T) {
 		t.Errorf("quarantine lane: %d items", len(v.Items))
 	}
 }
+
+// TestPageFollowsEveryChange: a local project page is rendered once per
+// package revision, and every change it shows moves the revision: a file
+// added to a release, a yank, a tombstone and a restore are visible on the
+// next request.
+func TestPageFollowsEveryChange(t *testing.T) {
+	env := startPyPI(t)
+	admin := env.AdminToken
+	files := func() []string {
+		t.Helper()
+		var p page
+		r := get(t, env, "/r/py/simple/pkg/", admin, pypi.MediaTypeV1JSON)
+		if r.Status == 404 {
+			return nil
+		}
+		r.JSON(t, &p)
+		var out []string
+		for _, f := range p.Files {
+			s := f.Filename
+			if f.Yanked != false {
+				s += " (yanked)"
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	upload(t, env, "py", admin, "pkg", "1.0", pypi.FileTypeWheel, "pkg-1.0-py3-none-any.whl", wheelBytes(t, "pkg", "1.0", ""))
+	if got := strings.Join(files(), ","); got != "pkg-1.0-py3-none-any.whl" {
+		t.Fatalf("first page: %s", got)
+	}
+	files() // served from the cache
+	upload(t, env, "py", admin, "pkg", "1.0", pypi.FileTypeSdist, "pkg-1.0.tar.gz", []byte("sdist"))
+	if got := strings.Join(files(), ","); got != "pkg-1.0-py3-none-any.whl,pkg-1.0.tar.gz" {
+		t.Errorf("after an appended file: %s", got)
+	}
+	env.Must(t, 200, "PUT", "/v1/repos/py/packages/pkg/versions/1.0/deprecation", admin, map[string]any{"message": "bad"})
+	if got := strings.Join(files(), ","); got != "pkg-1.0-py3-none-any.whl (yanked),pkg-1.0.tar.gz (yanked)" {
+		t.Errorf("after a yank: %s", got)
+	}
+	var v struct{ VersionID string }
+	env.Must(t, 200, "GET", "/v1/repos/py/packages/pkg/versions/1.0", admin, nil).JSON(t, &v)
+	env.Must(t, 200, "DELETE", "/v1/repos/py/packages/versions/"+v.VersionID, admin, nil)
+	if got := files(); got != nil {
+		t.Errorf("after a tombstone: %v", got)
+	}
+	env.Must(t, 200, "POST", "/v1/repos/py/packages/versions/"+v.VersionID+"/restore", admin, nil)
+	if got := len(files()); got != 2 {
+		t.Errorf("after a restore: %d files", got)
+	}
+}

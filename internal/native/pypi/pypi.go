@@ -1,9 +1,11 @@
 package pypi
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,11 +33,13 @@ type Handler struct {
 	repos    native.Repos
 	// checksums returns a blob's MD5 (and the other lazy checksums).
 	checksums func(ctx context.Context, d blob.Digest) (blob.Checksums, error)
+	// pages keeps local project pages as rendered, per package revision.
+	pages *native.MetadataCache
 }
 
 // New returns the PyPI handler.
 func New(c *catalog.Service, t *transfer.Service, checksums func(context.Context, blob.Digest) (blob.Checksums, error), r *remote.Client, repos native.Repos) *Handler {
-	return &Handler{catalog: c, transfer: t, checksums: checksums, remote: r, repos: repos}
+	return &Handler{catalog: c, transfer: t, checksums: checksums, remote: r, repos: repos, pages: native.NewMetadataCache()}
 }
 
 // Serve routes a PyPI request.
@@ -92,19 +96,50 @@ func (h *Handler) simple(w http.ResponseWriter, req *native.Request, rest []stri
 	if err != nil {
 		return err
 	}
-	p, stale, err := h.project(req, project)
+	body, stale, err := h.page(req, project, mt)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Vary", "Accept")
 	w.Header().Set("Content-Type", ContentType(mt))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	if !stale.IsZero() {
 		native.MarkStale(w, stale)
 	}
-	if req.Method == http.MethodHead {
-		return nil
+	if req.Method != http.MethodHead {
+		_, _ = w.Write(body)
 	}
-	return WriteProject(w, mt, p)
+	return nil
+}
+
+// page renders project's page in media type mt. A local repository's page
+// is rendered once per package revision (native.MetadataCache).
+func (h *Handler) page(req *native.Request, project, mt string) ([]byte, time.Time, error) {
+	render := func(p Project) ([]byte, error) {
+		var buf bytes.Buffer
+		err := WriteProject(&buf, mt, p)
+		return buf.Bytes(), err
+	}
+	if req.Repo.Type == repo.TypeLocal {
+		ref, err := h.catalog.PackageRef(req.Context(), req.Caller, req.Repo.Key, project)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		body, err := h.pages.Rendered(req, ref, mt, func() ([]byte, error) {
+			p, err := h.localProject(req, project)
+			if err != nil {
+				return nil, err
+			}
+			return render(p)
+		})
+		return body, time.Time{}, err
+	}
+	p, stale, err := h.project(req, project)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	body, err := render(p)
+	return body, stale, err
 }
 
 // project builds a project page for req's repository, by its type; stale
