@@ -53,7 +53,7 @@ func (s *Service) CacheVersion(ctx context.Context, caller *auth.Principal, repo
 		return PublishResult{}, err
 	}
 	res, err := s.publishIn(ctx, caller, r, f, id)
-	if err != nil || !format.AppendOnly(f) || res.Quarantine != nil {
+	if err != nil || !format.AppendOnly(f) || (res.Quarantine != nil && res.Quarantine.Status != meta.QuarantineReleased) {
 		return res, err
 	}
 	// A version of an append-only format cached earlier with other files

@@ -74,10 +74,12 @@ func (s *Service) UploadFile(ctx context.Context, caller *auth.Principal, repoKe
 		return s.appendFiles(ctx, caller, r, f, id, req.Files)
 	}
 	res, err := s.publishIn(ctx, caller, r, f, id)
-	if fe := fault.As(err); fe != nil && fe.Code == "policy_denied" && state == uploadCreated {
-		// The refusal is recorded against the version; the draft this
-		// upload made goes, so a refused file leaves nothing behind.
-		if derr := s.discardDraft(ctx, caller, r, id); derr != nil {
+	if err != nil && state == uploadCreated {
+		// Whatever stopped the publish (a policy, whose refusal is
+		// recorded against the version; a client gone; the database), the
+		// draft this upload made goes: a failed upload leaves no draft for
+		// the next one to publish.
+		if derr := s.discardDraft(context.WithoutCancel(ctx), caller, r, id); derr != nil {
 			return FileResult{}, derr
 		}
 	}
@@ -135,9 +137,10 @@ const (
 )
 
 // versionForUpload finds or creates the version req names in r. A new
-// version is created as a draft holding the file; an existing draft (one
-// created through the API, or left by an upload that crashed before its
-// publish) takes the file too. ErrExists reports a concurrent creation.
+// version is created as a draft holding the file; an existing draft the
+// caller created (through the API, or left by its upload that crashed
+// before its publish) takes the file too; another caller's draft is 409
+// version_is_draft. ErrExists reports a concurrent creation.
 func (s *Service) versionForUpload(ctx context.Context, caller *auth.Principal, r repo.Repo, f format.Format, req FileUpload) (string, uploadState, error) {
 	ns, name, _ := f.ParseName(req.Name)
 	now := s.now().UTC().Truncate(time.Microsecond)
@@ -182,6 +185,12 @@ func (s *Service) versionForUpload(ctx context.Context, caller *auth.Principal, 
 				state = uploadAppend
 			}
 			return err
+		}
+		if state == uploadDraft && v.CreatedBy != caller.Name() {
+			// A draft is its creator's work in progress: an upload by
+			// someone else does not publish it under their name.
+			return fault.Coded(fault.KindConflict, "version_is_draft",
+				"%s %s is a draft that %s is preparing; publish or discard it through the API first", req.Name, req.Version, v.CreatedBy).With("createdBy", v.CreatedBy)
 		}
 		entries, err := tx.ListEntries(ctx, v.ID)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/meta"
@@ -145,5 +146,23 @@ func TestConcurrentFirstUploads(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUploadLeavesOthersDraftsAlone: a draft is its creator's: an upload by
+// someone else neither adds to it nor publishes it under their name.
+func TestUploadLeavesOthersDraftsAlone(t *testing.T) {
+	s := newStack(t, "")
+	ctx := context.Background()
+	if _, _, err := s.catalog.CreateDraft(ctx, s.admin, "gen", catalog.DraftRequest{Name: "tool", Version: "3.0"}); err != nil {
+		t.Fatal(err)
+	}
+	other := auth.NewPrincipal("ci", auth.SourcePAT, "", []auth.Scope{{Admin: true}}, nil)
+	if _, err := s.catalog.UploadFile(ctx, other, "gen", upload("tool", "3.0", "f", s.digests[0])); codeOf(err) != "version_is_draft" {
+		t.Fatalf("another caller's draft: %v", err)
+	}
+	res, err := s.catalog.UploadFile(ctx, s.admin, "gen", upload("tool", "3.0", "f", s.digests[0]))
+	if err != nil || res.Version.Row.State != meta.VersionPublished || res.Version.Row.CreatedBy != "admin" {
+		t.Fatalf("the creator's own upload publishes its draft: %+v %v", res.Version.Row, err)
 	}
 }

@@ -16,11 +16,17 @@ type Repos interface {
 // Members returns a request per member of virtual repository req.Repo that
 // the caller can read and that holds the same format, in order, keeping the
 // virtual repository's base URL (links in merged metadata point at it). A
-// member the caller cannot read is skipped.
-func Members(repos Repos, req *Request) []*Request {
+// member the caller cannot read is skipped; any other failure to load a
+// member is returned.
+func Members(repos Repos, req *Request) ([]*Request, error) {
 	var out []*Request
 	for _, key := range req.Repo.Members {
 		r, err := repos.Access(req.Context(), req.Caller, key, auth.RoleRead)
+		if fe := fault.As(err); err != nil && (fe == nil || fe.Kind.HTTPStatus() >= 500) {
+			// Not "cannot read": a member that may hold a held file is
+			// never skipped for a later member to serve it.
+			return nil, err
+		}
 		if err != nil || r.Format != req.Repo.Format {
 			continue
 		}
@@ -28,7 +34,7 @@ func Members(repos Repos, req *Request) []*Request {
 		m.Repo = r
 		out = append(out, &m)
 	}
-	return out
+	return out, nil
 }
 
 // Skippable reports whether a member's error means "not here": the next

@@ -202,11 +202,12 @@ func (c *Client) Artifact(ctx context.Context, r repo.Repo, key, rawURL string, 
 }
 
 // authorize adds r's upstream credentials to req when it goes to the
-// upstream's own host (an artifact link to another host, a CDN, gets
-// none; Go's client drops them on redirects to other hosts too).
+// upstream's own scheme and host (an artifact link to another host, a
+// CDN, gets none, and so does a plain-http link on an https upstream's
+// page; Go's client drops them on redirects to other hosts too).
 func (c *Client) authorize(ctx context.Context, r repo.Repo, req *http.Request) error {
 	up, err := url.Parse(r.UpstreamURL)
-	if err != nil || !strings.EqualFold(up.Host, req.URL.Host) {
+	if err != nil || !strings.EqualFold(up.Host, req.URL.Host) || !strings.EqualFold(up.Scheme, req.URL.Scheme) {
 		return nil
 	}
 	cred, err := c.db.GetUpstreamCredentials(ctx, r.Key)

@@ -240,7 +240,11 @@ func (h *Handler) download(w http.ResponseWriter, req *native.Request, loc locat
 	case repo.TypeRemote:
 		f, err = native.CachedFile(h.catalog, h.remote, req, loc.name, loc.version, loc.file, func() error { return h.cacheFile(req, loc) })
 	case repo.TypeVirtual:
-		for _, m := range native.Members(h.repos, req) {
+		members, err := native.Members(h.repos, req)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
 			if err := h.download(w, m, loc); !native.Skippable(err) {
 				return err
 			}

@@ -157,7 +157,11 @@ func (h *Handler) children(req *native.Request, loc location, l *listing) error 
 func (h *Handler) virtualChildren(req *native.Request, loc location, l *listing) error {
 	seen := map[string]bool{}
 	found := false
-	for _, m := range native.Members(h.repos, req) {
+	members, err := native.Members(h.repos, req)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
 		var ml listing
 		err := h.children(m, loc, &ml)
 		if native.Skippable(err) {

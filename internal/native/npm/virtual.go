@@ -36,7 +36,11 @@ func (h *Handler) virtualPackumentDoc(req *native.Request, name string) (packume
 	versions, tags, times := map[string]any{}, map[string]any{}, map[string]any{}
 	var out packumentDoc
 	found := false
-	for _, m := range native.Members(h.repos, req) {
+	members, err := native.Members(h.repos, req)
+	if err != nil {
+		return packumentDoc{}, err
+	}
+	for _, m := range members {
 		d, err := h.packumentDoc(m, name)
 		if native.Skippable(err) {
 			continue
@@ -83,7 +87,11 @@ func (h *Handler) virtualPackumentDoc(req *native.Request, name string) (packume
 // member that holds it in quarantine answers 423: content the lane keeps
 // out is never served from another member instead.
 func (h *Handler) virtualTarball(w http.ResponseWriter, req *native.Request, name, file string) error {
-	for _, m := range native.Members(h.repos, req) {
+	members, err := native.Members(h.repos, req)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
 		var err error
 		switch m.Repo.Type {
 		case repo.TypeRemote:

@@ -32,6 +32,9 @@ const (
 	// CodeDigestMissing: none of sha256_digest, md5_digest and
 	// blake2_256_digest is given [400].
 	CodeDigestMissing = "pypi_digest_missing"
+	// CodeSdistExists: the release has an sdist already; PyPI takes one
+	// per release [400].
+	CodeSdistExists = "pypi_sdist_exists"
 	// CodeDigestMismatch: the file does not match a digest the form
 	// declares [400] (not 409, which twine --skip-existing would take for
 	// a file that exists).

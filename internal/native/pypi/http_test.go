@@ -103,6 +103,15 @@ func TestUploadAndSimpleIndex(t *testing.T) {
 		t.Errorf("other bytes under a published name: %d %s", r.Status, r.Body)
 	}
 
+	// PyPI's rules beyond paths: one sdist per release; the same
+	// distribution under another spelling is the file that exists.
+	if r := upload(t, env, "py", admin, "Foo.Bar", "1.0", pypi.FileTypeSdist, "foo_bar-1.0.zip", []byte("zip sdist")); r.Status != 400 || codeOf(r) != "pypi_sdist_exists" {
+		t.Errorf("a second sdist: %d %s", r.Status, r.Body)
+	}
+	if r := upload(t, env, "py", admin, "Foo.Bar", "1.0.0", pypi.FileTypeWheel, "Foo.Bar-1.0.0-py3-none-any.whl", wheel); r.Status != 409 || codeOf(r) != "file_exists" {
+		t.Errorf("the wheel under another spelling: %d %s", r.Status, r.Body)
+	}
+
 	r := get(t, env, "/r/py/simple/foo-bar/", admin, pypi.MediaTypeV1JSON)
 	var p page
 	r.JSON(t, &p)
@@ -348,6 +357,11 @@ func TestPageFollowsEveryChange(t *testing.T) {
 	env.Must(t, 200, "DELETE", "/v1/repos/py/packages/versions/"+v.VersionID, admin, nil)
 	if got := files(); got != nil {
 		t.Errorf("after a tombstone: %v", got)
+	}
+	// twine --skip-existing takes a 409 for "the file is there": a deleted
+	// release answers 400.
+	if r := upload(t, env, "py", admin, "pkg", "1.0", pypi.FileTypeSdist, "pkg-1.0.zip", []byte("late")); r.Status != 400 || codeOf(r) != "version_tombstoned" {
+		t.Errorf("a file for a deleted release: %d %s", r.Status, r.Body)
 	}
 	env.Must(t, 200, "POST", "/v1/repos/py/packages/versions/"+v.VersionID+"/restore", admin, nil)
 	if got := len(files()); got != 2 {

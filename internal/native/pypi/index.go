@@ -73,7 +73,11 @@ func (h *Handler) virtualProject(req *native.Request, project string) (Project, 
 	var stale time.Time
 	seenFile, seenVersion := map[string]bool{}, map[string]bool{}
 	found := false
-	for _, m := range native.Members(h.repos, req) {
+	members, err := native.Members(h.repos, req)
+	if err != nil {
+		return Project{}, time.Time{}, err
+	}
+	for _, m := range members {
 		p, s, err := h.project(m, project)
 		if native.Skippable(err) {
 			continue
@@ -132,7 +136,11 @@ func (h *Handler) index(w http.ResponseWriter, req *native.Request) error {
 func (h *Handler) projectNames(req *native.Request) ([]string, error) {
 	if req.Repo.Type == repo.TypeVirtual {
 		var out []string
-		for _, m := range native.Members(h.repos, req) {
+		members, err := native.Members(h.repos, req)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range members {
 			names, err := h.projectNames(m)
 			if err != nil {
 				return nil, err

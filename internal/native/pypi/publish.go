@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"path"
+	"strings"
 
 	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/fault"
+	pyformat "github.com/artifortress/artifortress/internal/format/pypi"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/native"
 )
@@ -51,6 +54,9 @@ func (h *Handler) upload(w http.ResponseWriter, req *native.Request) error {
 	if err := h.verifyDeclared(req, u, stored); err != nil {
 		return err
 	}
+	if err := h.checkRelease(req, u); err != nil {
+		return err
+	}
 	manifest, err := u.Manifest()
 	if err != nil {
 		return err
@@ -65,7 +71,7 @@ func (h *Handler) upload(w http.ResponseWriter, req *native.Request) error {
 	}
 	res, err := h.catalog.UploadFile(ctx, req.Caller, req.Repo.Key, catalog.FileUpload{Name: u.Name, Version: u.Version, Manifest: manifest, Files: files})
 	if err != nil {
-		return err
+		return notSkippable(err)
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if q := res.Quarantine; q != nil {
@@ -76,6 +82,75 @@ func (h *Handler) upload(w http.ResponseWriter, req *native.Request) error {
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, "OK\n")
 	return nil
+}
+
+// notSkippable answers a conflict other than a file that exists (a deleted
+// release, another caller's draft, a race) with 400 and its code: twine
+// --skip-existing takes every 409 for "the file is there" and would report
+// success for a file that never was stored.
+func notSkippable(err error) error {
+	fe := fault.As(err)
+	if fe == nil || fe.Kind != fault.KindConflict || fe.Code == "file_exists" {
+		return err
+	}
+	out := fault.Coded(fault.KindBadRequest, fe.Code, "%s", fe.Message)
+	for k, v := range fe.Details {
+		out = out.With(k, v)
+	}
+	return out
+}
+
+// checkRelease enforces PyPI's rules on the files of a release beyond
+// their paths: one sdist per release, and a file that is the same
+// distribution as one the release has (its name spelled another way:
+// "Foo-1.0.tar.gz" beside "foo-1.0.0.tar.gz") counts as that file, so a
+// published release's installable content never changes. (Two different
+// sdists racing for a new release can both land; the check reads the
+// release before the upload's transaction.)
+func (h *Handler) checkRelease(req *native.Request, u *Upload) error {
+	v, err := h.catalog.Get(req.Context(), req.Caller, req.Repo.Key, u.Name, u.Version)
+	if fe := fault.As(err); fe != nil && fe.Kind == fault.KindNotFound {
+		return nil
+	}
+	if err != nil {
+		return notSkippable(err)
+	}
+	if v.Row.State != meta.VersionPublished {
+		return nil // the upload answers for a draft or a deleted release
+	}
+	mine := distKey(u.Dist)
+	for _, e := range v.Entries {
+		if e.Path == u.Filename || strings.HasSuffix(e.Path, sidecarSuffix) {
+			continue
+		}
+		d, err := ParseFilename(e.Path)
+		if err != nil {
+			continue
+		}
+		switch {
+		case distKey(d) == mine:
+			return fault.Coded(fault.KindConflict, "file_exists", "%s is already published as %s", u.Filename, e.Path).With("path", e.Path)
+		case d.FileType == FileTypeSdist && u.FileType == FileTypeSdist:
+			return fault.Coded(fault.KindBadRequest, CodeSdistExists, "release %s %s already has an sdist, %s; only one sdist may be uploaded per release", u.Name, u.Version, e.Path).With("path", e.Path)
+		}
+	}
+	return nil
+}
+
+// distKey identifies a distribution whatever the spelling of its name:
+// the PEP 503 name, the PEP 440 version, and a wheel's tags or an sdist's
+// archive format.
+func distKey(d Dist) string {
+	archive := ""
+	if d.FileType == FileTypeSdist {
+		archive = path.Ext(d.Filename)
+	}
+	_, name, _ := pyformat.ParseName(d.Name)
+	version := d.Version
+	if v, err := pyformat.Parse(d.Version); err == nil {
+		version = v.Canonical()
+	}
+	return strings.ToLower(strings.Join([]string{d.FileType, name, version, d.Build, d.Python, d.ABI, d.Platform, archive}, "\x00"))
 }
 
 // digestMismatch turns the ingest's verification failure into the 400
@@ -105,7 +180,7 @@ func (h *Handler) verifyDeclared(req *native.Request, u *Upload, stored meta.Blo
 		return nil
 	}
 	if u.MD5 == "" {
-		return nil
+		return fault.Coded(fault.KindBadRequest, CodeDigestMissing, "the upload declares only a BLAKE2 digest, which is not verified here; send sha256_digest (twine does)").With("field", "sha256_digest")
 	}
 	sums, err := h.checksums(req.Context(), blob.Digest(stored.Digest))
 	if err != nil {

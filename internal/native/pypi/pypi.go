@@ -176,7 +176,11 @@ func (h *Handler) serveFile(w http.ResponseWriter, req *native.Request, project,
 	case repo.TypeRemote:
 		return h.remoteFile(w, req, project, version, file)
 	case repo.TypeVirtual:
-		for _, m := range native.Members(h.repos, req) {
+		members, err := native.Members(h.repos, req)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
 			if err := h.serveFile(w, m, project, version, file); !native.Skippable(err) {
 				return err
 			}
