@@ -329,7 +329,7 @@ else
 fi
 
 # --- twine and pip (the real clients of internal/native/pypi's tests) --------
-section "PyPI clients (twine, pip)"
+section "PyPI and generic clients (twine, pip, curl)"
 if command -v twine >/dev/null 2>&1; then
 	info "$(echo $(twine --version 2>/dev/null))"
 elif apt_install twine && command -v twine >/dev/null 2>&1; then
@@ -343,6 +343,13 @@ elif apt_install python3-pip && python3 -m pip --version >/dev/null 2>&1; then
 	info "installed $(python3 -m pip --version 2>/dev/null) from Debian packages"
 else
 	missing_dep "pip" "Install pip for python3 (Debian: apt-get install python3-pip)."
+fi
+if command -v curl >/dev/null 2>&1; then
+	info "$(curl --version 2>/dev/null | head -n 1)"
+elif apt_install curl && command -v curl >/dev/null 2>&1; then
+	info "installed $(curl --version 2>/dev/null | head -n 1) from Debian packages"
+else
+	missing_dep "curl" "Install curl (Debian: apt-get install curl)."
 fi
 
 # --- versitygw (S3) --------------------------------------------------------
