@@ -145,7 +145,9 @@ func upstreamInvalid(format string, args ...any) error {
 // HiddenVersions names the versions of a package in repoKey that its
 // metadata must not offer: tombstoned ones, those the quarantine lane holds
 // or rejected, and drafts (in a remote repository, versions a policy
-// refused to cache). It is empty when the repository has no such package.
+// refused to cache), by their normalised spelling (format.NormalizeVersion:
+// PyPI's "1.0" hides "1.0.0" too). It is empty when the repository has no
+// such package.
 func (s *Service) HiddenVersions(ctx context.Context, caller *auth.Principal, repoKey, fullName string) (map[string]bool, error) {
 	_, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleRead)
 	if fe := fault.As(err); fe != nil && fe.Code == "package_not_found" {
@@ -161,7 +163,7 @@ func (s *Service) HiddenVersions(ctx context.Context, caller *auth.Principal, re
 	hidden := map[string]bool{}
 	for _, v := range vs {
 		if !v.Offered() {
-			hidden[v.Version] = true
+			hidden[v.Normalized] = true
 		}
 	}
 	return hidden, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/fault"
+	pyformat "github.com/artifortress/artifortress/internal/format/pypi"
 	"github.com/artifortress/artifortress/internal/native"
 	"github.com/artifortress/artifortress/internal/remote"
 )
@@ -76,7 +77,7 @@ func (h *Handler) remoteProject(req *native.Request, project string) (Project, t
 	versions := map[string]bool{}
 	for _, uf := range page.Files {
 		dist, err := ParseFilename(uf.Filename)
-		if err != nil || dist.Check(project, dist.Version, dist.FileType) != nil || hidden[dist.Version] || !isSHA256(uf.Hashes["sha256"]) {
+		if err != nil || dist.Check(project, dist.Version, dist.FileType) != nil || hidden[canonical(dist.Version)] || !isSHA256(uf.Hashes["sha256"]) {
 			continue
 		}
 		f := File{Filename: uf.Filename, URL: fileURL(req.Base, project, dist.Version, uf.Filename), SHA256: uf.Hashes["sha256"],
@@ -94,7 +95,7 @@ func (h *Handler) remoteProject(req *native.Request, project string) (Project, t
 		versions[dist.Version] = true
 	}
 	for _, v := range page.Versions {
-		if !hidden[v] {
+		if !hidden[canonical(v)] {
 			p.Versions = append(p.Versions, v)
 		}
 	}
@@ -108,6 +109,15 @@ func (h *Handler) remoteProject(req *native.Request, project string) (Project, t
 		stale = doc.FetchedAt
 	}
 	return p, stale, nil
+}
+
+// canonical is a version's PEP 440 normal form, as the catalog keys it
+// (an invalid version is kept as it is).
+func canonical(v string) string {
+	if p, err := pyformat.Parse(v); err == nil {
+		return p.Canonical()
+	}
+	return v
 }
 
 func isSHA256(s string) bool {
