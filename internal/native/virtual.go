@@ -65,16 +65,28 @@ func DeployTarget(repos Repos, req *Request) (*Request, error) {
 	return &local, nil
 }
 
-// WriteTarget returns where a write to req.Repo lands: the repository
-// itself when it is local, a virtual repository's deployTo member (see
-// DeployTarget); a remote repository takes no writes (405
-// repository_not_local).
-func WriteTarget(repos Repos, req *Request) (*Request, error) {
+// WriteTarget returns where a write to req.Repo lands, checked before a
+// byte of the body is read: the repository itself when it is local, a
+// virtual repository's deployTo member (see DeployTarget); a remote
+// repository takes no writes (405 repository_not_local). An anonymous
+// caller gets 401 with how, a hint naming the client's way to send a
+// token; a caller without the write role where the write lands, 403.
+func WriteTarget(repos Repos, req *Request, how string) (*Request, error) {
+	if req.Caller == nil {
+		return nil, fault.Unauthorized("writing to %q needs a token: %s", req.Repo.Key, how)
+	}
+	target := req
 	switch req.Repo.Type {
 	case repo.TypeRemote:
 		return nil, fault.Coded(fault.KindMethodNotAllowed, "repository_not_local", "repository %q is a cache of %s; write to a local repository", req.Repo.Key, req.Repo.UpstreamURL)
 	case repo.TypeVirtual:
-		return DeployTarget(repos, req)
+		var err error
+		if target, err = DeployTarget(repos, req); err != nil {
+			return nil, err
+		}
 	}
-	return req, nil
+	if !target.Caller.Can(target.Repo.Key, auth.RoleWrite) {
+		return nil, fault.Forbidden("this needs the write role on repository %q", target.Repo.Key)
+	}
+	return target, nil
 }

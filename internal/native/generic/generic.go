@@ -19,7 +19,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/blobhttp"
 	"github.com/artifortress/artifortress/internal/catalog"
@@ -119,15 +118,11 @@ func (h *Handler) Serve(w http.ResponseWriter, req *native.Request) error {
 // itself, or a virtual repository's deployTo member. Remote repositories
 // take no writes.
 func (h *Handler) write(w http.ResponseWriter, req *native.Request, loc location, do func(http.ResponseWriter, *native.Request, location) error) error {
-	if req.Caller == nil {
-		return fault.Unauthorized("writing to %q needs a token: curl -u user:<token>, or -H 'Authorization: Bearer <token>'", req.Repo.Key)
-	}
-	target, err := native.WriteTarget(h.repos, req)
+	target, err := native.WriteTarget(h.repos, req, "curl -u user:<token>, or -H 'Authorization: Bearer <token>'")
 	if err != nil {
 		return err
 	}
-	req = target
-	return do(w, req, loc)
+	return do(w, target, loc)
 }
 
 // upload stores the body as a file of a version: streamed into a blob
@@ -135,10 +130,6 @@ func (h *Handler) write(w http.ResponseWriter, req *native.Request, loc location
 // against X-Checksum-Sha1 and X-Checksum-Md5 when the client sends them),
 // then added to the version, which the first file creates and publishes.
 func (h *Handler) upload(w http.ResponseWriter, req *native.Request, loc location) error {
-	// Before reading a byte of the body.
-	if !req.Caller.Can(req.Repo.Key, auth.RoleWrite) {
-		return fault.Forbidden("this needs the write role on repository %q", req.Repo.Key)
-	}
 	if loc.version == "" {
 		return fault.Coded(fault.KindBadRequest, "invalid_path", "upload to {name}/{version}/{file}")
 	}

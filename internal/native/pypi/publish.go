@@ -7,7 +7,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/fault"
@@ -26,16 +25,9 @@ import (
 // the same file again; 409 file_exists for other bytes under a published
 // file name (twine --skip-existing skips it); 400 for a bad form.
 func (h *Handler) upload(w http.ResponseWriter, req *native.Request) error {
-	if req.Caller == nil {
-		return fault.Unauthorized("twine upload needs a token: username __token__ (any name works), the token as the password")
-	}
-	req, err := native.WriteTarget(h.repos, req)
+	req, err := native.WriteTarget(h.repos, req, "for twine, username __token__ (any name works) and the token as the password")
 	if err != nil {
 		return err
-	}
-	// Before reading a byte of the body.
-	if !req.Caller.Can(req.Repo.Key, auth.RoleWrite) {
-		return fault.Forbidden("this needs the write role on repository %q", req.Repo.Key)
 	}
 	ctx := req.Context()
 	var stored meta.Blob
