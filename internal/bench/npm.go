@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha1"
 	"crypto/sha512"
@@ -45,13 +47,28 @@ const npmRepo = "npm-bench"
 func npmPackageName(p int) string { return fmt.Sprintf("bench-pkg-%03d", p) }
 func npmVersion(v int) string     { return fmt.Sprintf("1.%d.0", v) }
 
-// npmTarball is version v of package p's tarball: 4–16 KiB of
-// deterministic pseudo-random bytes (not gzip: the GETs never unpack it).
+// npmTarball is version v of package p's tarball, as npm pack makes it
+// (Artifortress unpacks a published tarball to check it): its
+// package.json and 4–15 KiB of deterministic pseudo-random bytes, which
+// gzip cannot shrink, so the tarball is 4–16 KiB.
 func npmTarball(p, v int) []byte {
 	seed := uint64(p)<<16 | uint64(v) + 1
-	size := 4<<10 + int64(splitmix(seed)%(12<<10+1))
-	b, _ := io.ReadAll(newGen(seed, size))
-	return b
+	size := 4<<10 + int64(splitmix(seed)%(11<<10+1))
+	data, _ := io.ReadAll(newGen(seed, size))
+	manifest, _ := json.Marshal(map[string]string{"name": npmPackageName(p), "version": npmVersion(v)})
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	tw := tar.NewWriter(zw)
+	for _, f := range []struct {
+		name string
+		body []byte
+	}{{"package/package.json", manifest}, {"package/data.bin", data}} {
+		_ = tw.WriteHeader(&tar.Header{Name: f.name, Typeflag: tar.TypeReg, Size: int64(len(f.body)), Mode: 0o644})
+		_, _ = tw.Write(f.body)
+	}
+	_ = tw.Close()
+	_ = zw.Close()
+	return buf.Bytes()
 }
 
 // splitmix is SplitMix64's output function: a cheap, well-mixed hash used

@@ -147,7 +147,7 @@ func (s *Server) init(ctx context.Context) error {
 	mux.Handle(native.Prefix, native.New(s.auth, s.repos, s.log, map[string]native.Handler{
 		"npm":     npm.New(s.catalog, s.transfer, s.checksums.Ensure, s.search, remotes, s.repos),
 		"generic": generic.New(s.catalog, s.transfer, s.repos, remotes),
-		"pypi":    pypi.New(s.catalog, s.transfer, s.checksums.Ensure, remotes, s.repos),
+		"pypi":    pypi.New(s.catalog, s.transfer, remotes, s.repos),
 	}))
 	// The public-URL middleware goes outermost: the metrics middleware must
 	// hand the mux the very request whose matched pattern it then reads.

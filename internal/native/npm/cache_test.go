@@ -19,7 +19,7 @@ func TestPackumentFollowsEveryChange(t *testing.T) {
 		env.CreateRepo(t, "npm-local", map[string]any{"format": "npm"})
 		publish := func(version string) {
 			data := []byte("pkg " + version)
-			env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", version, data, sha1Hex(data)))
+			env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", version, data))
 		}
 		type packument struct {
 			Versions map[string]struct{ Deprecated string }

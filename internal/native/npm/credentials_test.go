@@ -16,7 +16,7 @@ func TestRemoteUpstreamCredentials(t *testing.T) {
 	up := servertest.Start(t, servertest.Backends()[0])
 	up.CreateRepo(t, "npm-local", map[string]any{"format": "npm"})
 	data := []byte("private bytes")
-	up.Must(t, 201, "PUT", "/r/npm-local/secret-lib", up.AdminToken, publishBody("secret-lib", "1.0.0", data, sha1Hex(data)))
+	up.Must(t, 201, "PUT", "/r/npm-local/secret-lib", up.AdminToken, publishBody("secret-lib", "1.0.0", data))
 	upstreamToken := up.Token(t, "mirror", "repo:npm-local:read")
 
 	env := startNPM(t, func(c *config.Config) { c.OutboundAllow = "127.0.0.1" })
@@ -42,7 +42,7 @@ func TestRemoteUpstreamCredentials(t *testing.T) {
 
 	env.Must(t, 200, "PUT", creds, env.AdminToken, map[string]any{"scheme": "bearer", "secret": upstreamToken})
 	env.Must(t, 200, "GET", "/r/npm-remote/secret-lib", env.AdminToken, nil)
-	if got := string(env.Must(t, 200, "GET", "/r/npm-remote/secret-lib/-/secret-lib-1.0.0.tgz", env.AdminToken, nil).Body); got != string(data) {
+	if got := string(env.Must(t, 200, "GET", "/r/npm-remote/secret-lib/-/secret-lib-1.0.0.tgz", env.AdminToken, nil).Body); got != string(tarball("secret-lib", "1.0.0", data)) {
 		t.Errorf("tarball through bearer credentials: %q", got)
 	}
 

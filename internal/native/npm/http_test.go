@@ -1,6 +1,7 @@
 package npm_test
 
 import (
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -11,12 +12,16 @@ import (
 	"github.com/artifortress/artifortress/internal/servertest"
 )
 
-// publishBody is what npm publish sends for name@version with tgz, keys
-// in npm's order (_attachments last). dist is the version's dist object.
-func publishBody(name, version string, tgz []byte, shasum string) json.RawMessage {
-	return publishBodyDist(name, version, tgz, map[string]any{"shasum": shasum})
+// publishBody is what npm publish sends for name@version, with a tarball
+// (tarball(name, version, content)) and its shasum; keys in npm's order
+// (_attachments last).
+func publishBody(name, version string, content []byte) json.RawMessage {
+	tgz := tarball(name, version, content)
+	return publishBodyDist(name, version, tgz, map[string]any{"shasum": sha1Hex(tgz)})
 }
 
+// publishBodyDist is publishBody with the tarball and the version's dist
+// object given.
 func publishBodyDist(name, version string, tgz []byte, dist map[string]any) json.RawMessage {
 	enc := func(v any) string {
 		b, err := json.Marshal(v)
@@ -31,7 +36,7 @@ func publishBodyDist(name, version string, tgz []byte, dist map[string]any) json
 		`,"_attachments":` + enc(map[string]any{name + "-" + version + ".tgz": map[string]any{"data": base64.StdEncoding.EncodeToString(tgz), "length": len(tgz)}}) + `}`)
 }
 
-const tgz = "not really gzip, but bytes"
+const tgz = "the package's bytes"
 
 func startNPM(t *testing.T, opts ...func(*config.Config)) *servertest.Env {
 	t.Helper()
@@ -45,7 +50,14 @@ func startNPM(t *testing.T, opts ...func(*config.Config)) *servertest.Env {
 // and leave no package behind.
 func TestPublishRefusesBadInput(t *testing.T) {
 	env := startNPM(t)
-	sum := sha1Hex([]byte(tgz))
+	good := tarball("pkg", "1.0.0", []byte(tgz))
+	// withTarball publishes tgz with its right digests: only its contents
+	// are wrong.
+	withTarball := func(name, version string, tgz []byte) json.RawMessage {
+		sha := sha512.Sum512(tgz)
+		return publishBodyDist(name, version, tgz, map[string]any{"shasum": sha1Hex(tgz), "integrity": "sha512-" + base64.StdEncoding.EncodeToString(sha[:])})
+	}
+	hostile := tarballOf(map[string]string{"package/package.json": `{"name":"pkg","version":"1.0.0"}`, "package/../../../etc/cron.d/x": "* * * * * root sh"})
 	for _, tc := range []struct {
 		name   string
 		path   string
@@ -54,13 +66,18 @@ func TestPublishRefusesBadInput(t *testing.T) {
 		code   string
 	}{
 		{"not JSON", "/r/npm-local/pkg", "{nope", 400, "malformed_publish"},
-		{"wrong shasum", "/r/npm-local/pkg", publishBody("pkg", "1.0.0", []byte(tgz), strings.Repeat("0", 40)), 400, "upload_verification_failed"},
-		{"name differs from the URL", "/r/npm-local/other", publishBody("pkg", "1.0.0", []byte(tgz), sum), 400, "bad_request"},
-		{"no digest", "/r/npm-local/pkg", publishBodyDist("pkg", "1.0.0", []byte(tgz), map[string]any{}), 400, "bad_request"},
+		{"wrong shasum", "/r/npm-local/pkg", publishBodyDist("pkg", "1.0.0", tarball("pkg", "1.0.0", []byte(tgz)), map[string]any{"shasum": strings.Repeat("0", 40)}), 400, "upload_verification_failed"},
+		{"name differs from the URL", "/r/npm-local/other", publishBody("pkg", "1.0.0", []byte(tgz)), 400, "bad_request"},
+		{"no digest", "/r/npm-local/pkg", publishBodyDist("pkg", "1.0.0", tarball("pkg", "1.0.0", []byte(tgz)), map[string]any{}), 400, "bad_request"},
 		{"attachments before versions", "/r/npm-local/pkg", map[string]any{"_attachments": map[string]any{}, "versions": map[string]any{}}, 400, "malformed_publish"},
-		{"invalid version", "/r/npm-local/pkg", publishBody("pkg", "not-semver", []byte(tgz), sum), 400, "bad_request"},
-		{"capital letters", "/r/npm-local/Pkg", publishBody("Pkg", "1.0.0", []byte(tgz), sum), 400, "bad_request"},
+		{"invalid version", "/r/npm-local/pkg", publishBody("pkg", "not-semver", []byte(tgz)), 400, "bad_request"},
+		{"capital letters", "/r/npm-local/Pkg", publishBody("Pkg", "1.0.0", []byte(tgz)), 400, "bad_request"},
 		{"metadata update of a missing package", "/r/npm-local/pkg", map[string]any{"name": "pkg", "versions": map[string]any{}}, 404, "package_not_found"},
+		{"tarball not gzip", "/r/npm-local/pkg", withTarball("pkg", "1.0.0", []byte("not really gzip, but bytes")), 400, "npm_tarball_invalid"},
+		{"truncated tarball", "/r/npm-local/pkg", withTarball("pkg", "1.0.0", good[:len(good)-20]), 400, "npm_tarball_invalid"},
+		{"tarball of another package", "/r/npm-local/pkg", withTarball("pkg", "1.0.0", tarball("evil", "1.0.0", nil)), 400, "npm_tarball_mismatch"},
+		{"tarball of another version", "/r/npm-local/pkg", withTarball("pkg", "1.0.0", tarball("pkg", "6.6.6", nil)), 400, "npm_tarball_mismatch"},
+		{"traversal in a tarball member", "/r/npm-local/pkg", withTarball("pkg", "1.0.0", hostile), 400, "npm_tarball_invalid"},
 		{"traversal in the tarball name", "/r/npm-local/pkg/-/..%2F..%2Fetc%2Fpasswd", nil, 404, "file_not_found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,9 +102,8 @@ func TestPublishRefusesBadInput(t *testing.T) {
 func TestNativeAuthorization(t *testing.T) {
 	env := startNPM(t)
 	env.CreateRepo(t, "npm-public", map[string]any{"format": "npm", "settings": map[string]any{"anonymousRead": true}})
-	sum := sha1Hex([]byte(tgz))
-	env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz), sum))
-	env.Must(t, 201, "PUT", "/r/npm-public/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz), sum))
+	env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz)))
+	env.Must(t, 201, "PUT", "/r/npm-public/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz)))
 	reader := env.Token(t, "reader", "repo:npm-local:read")
 	writer := env.Token(t, "writer", "repo:npm-local:write")
 	other := env.Token(t, "other", "repo:npm-public:read")
@@ -101,14 +117,14 @@ func TestNativeAuthorization(t *testing.T) {
 		{"GET", "/r/npm-local/pkg", other, nil, 404},
 		{"GET", "/r/npm-local/pkg", reader, nil, 200},
 		{"GET", "/r/npm-local/pkg/-/pkg-1.0.0.tgz", reader, nil, 200},
-		{"PUT", "/r/npm-local/pkg2", reader, publishBody("pkg2", "1.0.0", []byte(tgz), sum), 403},
-		{"PUT", "/r/npm-local/pkg2", writer, publishBody("pkg2", "1.0.0", []byte(tgz), sum), 201},
+		{"PUT", "/r/npm-local/pkg2", reader, publishBody("pkg2", "1.0.0", []byte(tgz)), 403},
+		{"PUT", "/r/npm-local/pkg2", writer, publishBody("pkg2", "1.0.0", []byte(tgz)), 201},
 		{"PUT", "/r/npm-local/-/package/pkg/dist-tags/next", reader, json.RawMessage(`"1.0.0"`), 403},
 		{"PUT", "/r/npm-local/-/package/pkg/dist-tags/next", writer, json.RawMessage(`"1.0.0"`), 201},
 		{"GET", "/r/npm-local/-/whoami", "", nil, 401},
 		{"GET", "/r/npm-public/pkg", "", nil, 200},
 		{"GET", "/r/npm-public/pkg/-/pkg-1.0.0.tgz", "", nil, 200},
-		{"PUT", "/r/npm-public/pkg3", "", publishBody("pkg3", "1.0.0", []byte(tgz), sum), 401},
+		{"PUT", "/r/npm-public/pkg3", "", publishBody("pkg3", "1.0.0", []byte(tgz)), 401},
 		{"GET", "/r/nothere/pkg", reader, nil, 404},
 		// Unpublishing tombstones published versions: repository admins only.
 		{"DELETE", "/r/npm-local/pkg/-rev/1-0", "", nil, 401},
@@ -133,7 +149,7 @@ func TestNativeAuthorization(t *testing.T) {
 // get a 4xx with a stable code and tombstone nothing.
 func TestUnpublishRefusesBadInput(t *testing.T) {
 	env := startNPM(t)
-	env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz), sha1Hex([]byte(tgz))))
+	env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz)))
 	for _, tc := range []struct {
 		name, method, path string
 		body               any
@@ -166,7 +182,7 @@ func TestUnpublishRefusesBadInput(t *testing.T) {
 // links use the address clients reach the proxy at.
 func TestTarballURLsBehindAProxy(t *testing.T) {
 	env := startNPM(t, func(c *config.Config) { c.TrustedProxies = "127.0.0.1,::1" })
-	env.Must(t, 201, "PUT", "/r/npm-local/@acme%2fpkg", env.AdminToken, publishBody("@acme/pkg", "1.0.0", []byte(tgz), sha1Hex([]byte(tgz))))
+	env.Must(t, 201, "PUT", "/r/npm-local/@acme%2fpkg", env.AdminToken, publishBody("@acme/pkg", "1.0.0", []byte(tgz)))
 	req := env.Request(t, "GET", "/r/npm-local/@acme%2fpkg", nil)
 	req.Header.Set("Authorization", "Bearer "+env.AdminToken)
 	req.Header.Set("X-Forwarded-Proto", "https")
@@ -213,7 +229,7 @@ func TestLegacyLogin(t *testing.T) {
 	}
 	// Same scopes, no more: the new token reads but cannot publish.
 	env.Must(t, 404, "GET", "/r/npm-local/-/package/x/dist-tags", out.Token, nil) // read passes: the package is missing
-	env.Must(t, 403, "PUT", "/r/npm-local/pkg", out.Token, publishBody("pkg", "1.0.0", []byte(tgz), sha1Hex([]byte(tgz))))
+	env.Must(t, 403, "PUT", "/r/npm-local/pkg", out.Token, publishBody("pkg", "1.0.0", []byte(tgz)))
 	for _, pw := range []string{"", "hunter2", "afp_not_a_real_token_at_all"} {
 		if r := env.Do(t, "PUT", path, "", map[string]any{"name": "dev", "password": pw}); r.Status != 401 {
 			t.Errorf("password %q: %d %s", pw, r.Status, r.Body)
@@ -227,23 +243,22 @@ func TestLegacyLogin(t *testing.T) {
 // take the package's tags.
 func TestRefusedPublishCanBeRetried(t *testing.T) {
 	env := startNPM(t)
-	sum := sha1Hex([]byte(tgz))
 	env.Must(t, 201, "POST", "/v1/repos/npm-local/policies", env.AdminToken, map[string]any{
 		"name": "no-pkg", "expression": "version.name != 'pkg'", "action": "deny", "message": "not today",
 	})
-	if r := env.Do(t, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz), sum)); r.Status != 403 || !strings.Contains(string(r.Body), "policy_denied") {
+	if r := env.Do(t, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz))); r.Status != 403 || !strings.Contains(string(r.Body), "policy_denied") {
 		t.Fatalf("denied publish: %d %s", r.Status, r.Body)
 	}
 	env.Must(t, 204, "DELETE", "/v1/repos/npm-local/policies/no-pkg", env.AdminToken, nil)
-	env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz), sum))
+	env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "1.0.0", []byte(tgz)))
 
-	twice := strings.Replace(string(publishBody("two", "1.0.0", []byte(tgz), sum)), `}}}`, `},"two-1.0.1.tgz":{"data":"eA==","length":1}}}`, 1)
+	twice := strings.Replace(string(publishBody("two", "1.0.0", []byte(tgz))), `}}}`, `},"two-1.0.1.tgz":{"data":"eA==","length":1}}}`, 1)
 	if r := env.Do(t, "PUT", "/r/npm-local/two", env.AdminToken, json.RawMessage(twice)); r.Status != 400 {
 		t.Fatalf("two tarballs: %d %s", r.Status, r.Body)
 	}
 	env.Must(t, 404, "GET", "/v1/repos/npm-local/packages/two/versions", env.AdminToken, nil)
 
-	badTag := strings.Replace(string(publishBody("tagged", "1.0.0", []byte(tgz), sum)), `"latest"`, `"bad tag"`, 1)
+	badTag := strings.Replace(string(publishBody("tagged", "1.0.0", []byte(tgz))), `"latest"`, `"bad tag"`, 1)
 	if r := env.Do(t, "PUT", "/r/npm-local/tagged", env.AdminToken, json.RawMessage(badTag)); r.Status != 400 {
 		t.Fatalf("bad dist-tag: %d %s", r.Status, r.Body)
 	}
@@ -252,7 +267,7 @@ func TestRefusedPublishCanBeRetried(t *testing.T) {
 	env.Must(t, 201, "POST", "/v1/repos/npm-local/policies", env.AdminToken, map[string]any{
 		"name": "hold", "expression": "false", "action": "quarantine", "message": "held",
 	})
-	env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "2.0.0", []byte(tgz+"2"), sha1Hex([]byte(tgz+"2"))))
+	env.Must(t, 201, "PUT", "/r/npm-local/pkg", env.AdminToken, publishBody("pkg", "2.0.0", []byte(tgz+"2")))
 	var tags map[string]string
 	env.Must(t, 200, "GET", "/r/npm-local/-/package/pkg/dist-tags", env.AdminToken, nil).JSON(t, &tags)
 	if tags["latest"] != "1.0.0" {

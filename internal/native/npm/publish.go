@@ -33,7 +33,10 @@ func fmtCoords(scope, name, version string) format.Coordinates {
 // blob store, is verified against the version's dist.integrity (SHA-512)
 // or dist.shasum, and the version goes through the catalog like any other:
 // a draft, its file and package.json, then a publish (policies, quarantine,
-// audit, version.published). The body's dist-tags then point at it.
+// audit, version.published). The body's dist-tags then point at it. While
+// it streams, the tarball is also unpacked (tarballcheck.go): a truncated
+// or hostile archive, or one whose package.json is of another name or
+// version, is refused and stores nothing.
 func (h *Handler) publish(w http.ResponseWriter, req *native.Request, name string) (err error) {
 	if req.Caller == nil {
 		return fault.Unauthorized("npm publish needs a token: npm login, or _authToken in .npmrc")
@@ -96,7 +99,14 @@ func (h *Handler) publish(w http.ResponseWriter, req *native.Request, name strin
 		if length >= 0 {
 			expect.Size = length
 		}
-		b, err := h.transfer.PutBlobChecked(ctx, req.Caller, req.Repo.Key, io.TeeReader(data, verify), expect, func(blob.Sums) error { return verify.check() })
+		inspect := startTarballCheck()
+		defer inspect.stop()
+		b, err := h.transfer.PutBlobChecked(ctx, req.Caller, req.Repo.Key, io.TeeReader(data, io.MultiWriter(verify, inspect)), expect, func(blob.Sums) error {
+			if err := verify.check(); err != nil {
+				return err
+			}
+			return inspect.result(name, v)
+		})
 		if err != nil {
 			return err
 		}

@@ -16,9 +16,9 @@ func TestVirtualRepository(t *testing.T) {
 	env := startNPM(t, func(c *config.Config) { c.OutboundAllow = "127.0.0.1" })
 	remoteRepo(t, env, "npm-remote", up.URL, nil)
 	local := []byte("our own left 1.1.0")
-	env.Must(t, 201, "PUT", "/r/npm-local/left", env.AdminToken, publishBody("left", "1.1.0", local, sha1Hex(local)))
+	env.Must(t, 201, "PUT", "/r/npm-local/left", env.AdminToken, publishBody("left", "1.1.0", local))
 	mine := []byte("mine")
-	env.Must(t, 201, "PUT", "/r/npm-local/mine", env.AdminToken, publishBody("mine", "1.0.0", mine, sha1Hex(mine)))
+	env.Must(t, 201, "PUT", "/r/npm-local/mine", env.AdminToken, publishBody("mine", "1.0.0", mine))
 	env.CreateRepo(t, "npm", map[string]any{"format": "npm", "type": "virtual", "members": []string{"npm-local", "npm-remote"}})
 	everything := env.Token(t, "dev", "repo:npm:read", "repo:npm-local:read", "repo:npm-remote:read")
 
@@ -29,16 +29,16 @@ func TestVirtualRepository(t *testing.T) {
 		DistTags map[string]string `json:"dist-tags"`
 	}
 	env.Must(t, 200, "GET", "/r/npm/left", everything, nil).JSON(t, &pk)
-	if len(pk.Versions) != 2 || pk.Versions["1.1.0"].Dist.Shasum != sha1Hex(local) || pk.DistTags["latest"] != "1.1.0" {
+	if len(pk.Versions) != 2 || pk.Versions["1.1.0"].Dist.Shasum != sha1Hex(tarball("left", "1.1.0", local)) || pk.DistTags["latest"] != "1.1.0" {
 		t.Fatalf("merged packument %+v", pk)
 	}
 	if got := pk.Versions["1.0.0"].Dist.Tarball; got != env.URL+"/r/npm/left/-/left-1.0.0.tgz" {
 		t.Errorf("tarball link %q", got)
 	}
-	if got := string(env.Must(t, 200, "GET", "/r/npm/left/-/left-1.1.0.tgz", everything, nil).Body); got != string(local) {
+	if got := string(env.Must(t, 200, "GET", "/r/npm/left/-/left-1.1.0.tgz", everything, nil).Body); got != string(tarball("left", "1.1.0", local)) {
 		t.Errorf("left 1.1.0 from the first member: %q", got)
 	}
-	if got := string(env.Must(t, 200, "GET", "/r/npm/left/-/left-1.0.0.tgz", everything, nil).Body); got != tgz+" of left@1.0.0" {
+	if got := string(env.Must(t, 200, "GET", "/r/npm/left/-/left-1.0.0.tgz", everything, nil).Body); got != string(tarball("left", "1.0.0", []byte(tgz+" of left@1.0.0"))) {
 		t.Errorf("left 1.0.0 through the remote member: %q", got)
 	}
 	env.Must(t, 200, "GET", "/r/npm/mine/-/mine-1.0.0.tgz", everything, nil)
@@ -59,7 +59,7 @@ func TestVirtualRepository(t *testing.T) {
 		t.Errorf("a package only the unreadable member has: %d %s", r.Status, r.Body)
 	}
 
-	if r := env.Do(t, "PUT", "/r/npm/new", env.AdminToken, publishBody("new", "1.0.0", mine, sha1Hex(mine))); r.Status != 405 || !strings.Contains(string(r.Body), "repository_not_local") {
+	if r := env.Do(t, "PUT", "/r/npm/new", env.AdminToken, publishBody("new", "1.0.0", mine)); r.Status != 405 || !strings.Contains(string(r.Body), "repository_not_local") {
 		t.Errorf("publish to a virtual repository without deployTo: %d %s", r.Status, r.Body)
 	}
 
@@ -71,11 +71,11 @@ func TestVirtualRepository(t *testing.T) {
 		}
 	}
 	env.Must(t, 200, "PATCH", "/v1/repos/npm", env.AdminToken, map[string]any{"settings": map[string]any{"deployTo": "npm-local"}})
-	if r := env.Do(t, "PUT", "/r/npm/new", everything, publishBody("new", "1.0.0", mine, sha1Hex(mine))); r.Status != 403 {
+	if r := env.Do(t, "PUT", "/r/npm/new", everything, publishBody("new", "1.0.0", mine)); r.Status != 403 {
 		t.Errorf("publish through the virtual repository without write on the member: %d %s", r.Status, r.Body)
 	}
 	writer := env.Token(t, "ci", "repo:npm:read", "repo:npm-local:write")
-	env.Must(t, 201, "PUT", "/r/npm/new", writer, publishBody("new", "1.0.0", mine, sha1Hex(mine)))
+	env.Must(t, 201, "PUT", "/r/npm/new", writer, publishBody("new", "1.0.0", mine))
 	env.Must(t, 200, "GET", "/r/npm-local/new", writer, nil)
 	env.Must(t, 200, "GET", "/r/npm/new/-/new-1.0.0.tgz", writer, nil)
 }
@@ -96,7 +96,7 @@ func TestNativeAuthorizationRemoteAndVirtual(t *testing.T) {
 	virtualReader := env.Token(t, "virtual-reader", "repo:npm-all:read", "repo:npm-remote:read")
 	virtualWriter := env.Token(t, "virtual-writer", "repo:npm-all:read", "repo:npm-local:write")
 	data := []byte("through the virtual repository")
-	body := func(name string) any { return publishBody(name, "1.0.0", data, sha1Hex(data)) }
+	body := func(name string) any { return publishBody(name, "1.0.0", data) }
 	for _, tc := range []struct {
 		method, path, token string
 		body                any

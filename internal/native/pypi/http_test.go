@@ -2,12 +2,15 @@ package pypi_test
 
 import (
 	"bytes"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/blake2b"
 
 	"github.com/artifortress/artifortress/internal/native/pypi"
 	"github.com/artifortress/artifortress/internal/servertest"
@@ -214,6 +217,8 @@ func TestUploadRefusesBadInput(t *testing.T) {
 		}(), "", 400, ""},
 		{"name mismatch", nil, "", 400, "pypi_filename_mismatch"},
 		{"wrong sha256", nil, "", 400, "pypi_digest_mismatch"},
+		{"wrong md5", nil, "", 400, "pypi_digest_mismatch"},
+		{"wrong blake2", nil, "", 400, "pypi_digest_mismatch"},
 		{"path in the file name", nil, "", 400, "pypi_filename_invalid"},
 		{"not a wheel", nil, "", 400, "pypi_wheel_invalid"},
 		{"oversized", nil, "", 413, ""},
@@ -228,6 +233,16 @@ func TestUploadRefusesBadInput(t *testing.T) {
 			case "wrong sha256":
 				body, ct = form("pkg", "1.0", pypi.FileTypeWheel, "pkg-1.0-py3-none-any.whl", wheel, func(s string) string {
 					return strings.Replace(s, sha256Hex(wheel), strings.Repeat("0", 64), 1)
+				})
+			case "wrong md5", "wrong blake2":
+				sum := md5.Sum(wheel)
+				declared := hex.EncodeToString(sum[:])
+				if tc.name == "wrong blake2" {
+					sum := blake2b.Sum256(wheel)
+					declared = hex.EncodeToString(sum[:])
+				}
+				body, ct = form("pkg", "1.0", pypi.FileTypeWheel, "pkg-1.0-py3-none-any.whl", wheel, func(s string) string {
+					return strings.Replace(s, declared, strings.Repeat("0", len(declared)), 1)
 				})
 			case "path in the file name":
 				body, ct = form("pkg", "1.0", pypi.FileTypeSdist, "../pkg-1.0.tar.gz", []byte("x"), nil)

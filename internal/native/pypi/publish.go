@@ -16,7 +16,7 @@ import (
 )
 
 // upload answers twine's legacy upload: the file streams into a blob,
-// verified against the SHA-256 the form declares while it streams; a
+// verified against every digest the form declares (digests.go); a
 // wheel's core metadata is extracted into a PEP 658 sidecar; both go into
 // the release, which the first file creates and publishes (policies,
 // quarantine, audit, events) and later files extend (ADR 0009).
@@ -31,19 +31,20 @@ func (h *Handler) upload(w http.ResponseWriter, req *native.Request) error {
 	}
 	ctx := req.Context()
 	var stored meta.Blob
+	others := newOtherDigests()
 	u, err := ParseUpload(req.Body, req.Header.Get("Content-Type"), DefaultLimits, func(_, sha256 string, content io.Reader) error {
 		expect := blob.Expect{Size: -1}
 		if sha256 != "" {
 			expect.Digest = blob.Digest(blob.SHA256Prefix + sha256)
 		}
-		b, err := h.transfer.PutBlob(ctx, req.Caller, req.Repo.Key, content, expect)
+		b, err := h.transfer.PutBlob(ctx, req.Caller, req.Repo.Key, io.TeeReader(content, others), expect)
 		stored = b
 		return digestMismatch(err)
 	})
 	if err != nil {
 		return err
 	}
-	if err := h.verifyDeclared(req, u, stored); err != nil {
+	if err := verifyDeclared(u, stored, others); err != nil {
 		return err
 	}
 	if err := h.checkRelease(req, u); err != nil {
@@ -159,29 +160,6 @@ func digestMismatch(err error) error {
 		return out
 	}
 	return err
-}
-
-// verifyDeclared checks the digests the form declared that the ingest did
-// not: a sha256_digest sent after the file, and the MD5 (computed from the
-// stored blob) when the form declares no SHA-256 at all.
-func (h *Handler) verifyDeclared(req *native.Request, u *Upload, stored meta.Blob) error {
-	if u.SHA256 != "" {
-		if stored.Digest != blob.SHA256Prefix+u.SHA256 {
-			return fault.Coded(fault.KindBadRequest, CodeDigestMismatch, "the file's SHA-256 is %s, the form declares %s", stored.Digest, u.SHA256).With("field", "sha256_digest")
-		}
-		return nil
-	}
-	if u.MD5 == "" {
-		return fault.Coded(fault.KindBadRequest, CodeDigestMissing, "the upload declares only a BLAKE2 digest, which is not verified here; send sha256_digest (twine does)").With("field", "sha256_digest")
-	}
-	sums, err := h.checksums(req.Context(), blob.Digest(stored.Digest))
-	if err != nil {
-		return err
-	}
-	if sums.MD5 != u.MD5 {
-		return fault.Coded(fault.KindBadRequest, CodeDigestMismatch, "the file's MD5 is %s, the form declares %s", sums.MD5, u.MD5).With("field", "md5_digest")
-	}
-	return nil
 }
 
 // storeMetadata extracts a stored wheel's METADATA and stores it as the

@@ -2,14 +2,12 @@ package pypi
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/fault"
 	pyformat "github.com/artifortress/artifortress/internal/format/pypi"
@@ -31,15 +29,13 @@ type Handler struct {
 	transfer *transfer.Service
 	remote   *remote.Client
 	repos    native.Repos
-	// checksums returns a blob's MD5 (and the other lazy checksums).
-	checksums func(ctx context.Context, d blob.Digest) (blob.Checksums, error)
 	// pages keeps local project pages as rendered, per package revision.
 	pages *native.MetadataCache
 }
 
 // New returns the PyPI handler.
-func New(c *catalog.Service, t *transfer.Service, checksums func(context.Context, blob.Digest) (blob.Checksums, error), r *remote.Client, repos native.Repos) *Handler {
-	return &Handler{catalog: c, transfer: t, checksums: checksums, remote: r, repos: repos, pages: native.NewMetadataCache()}
+func New(c *catalog.Service, t *transfer.Service, r *remote.Client, repos native.Repos) *Handler {
+	return &Handler{catalog: c, transfer: t, remote: r, repos: repos, pages: native.NewMetadataCache()}
 }
 
 // Serve routes a PyPI request.

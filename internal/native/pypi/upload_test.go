@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/blake2b"
+
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/format"
 	pyformat "github.com/artifortress/artifortress/internal/format/pypi"
@@ -74,6 +76,7 @@ func form(t testing.TB, parts []part) []byte {
 
 func hexSHA256(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
 func hexMD5(s string) string    { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
+func hexBlake2(s string) string { h := blake2b.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
 
 // twineForm is the form twine 4.0.2 sends for a file, in its order
 // (package.py metadata_dictionary, repository.py _upload): metadata the
@@ -93,7 +96,7 @@ func twineForm(name, version, filetype, filename, content string) []part {
 		text("classifiers", "License :: OSI Approved :: MIT License"), text("download_url", ""), text("comment", ""),
 		text("sha256_digest", hexSHA256(content)), text("project_urls", "Source, https://example.invalid/src"),
 		text("requires_dist", "requests>=2"), text("requires_python", ">=3.8"), text("description_content_type", "text/markdown"),
-		text("md5_digest", hexMD5(content)), text("blake2_256_digest", strings.Repeat("ab", 32)),
+		text("md5_digest", hexMD5(content)), text("blake2_256_digest", hexBlake2(content)),
 		text(":action", "file_upload"), text("protocol_version", "1"),
 		file("content", filename, content),
 	}
@@ -141,7 +144,7 @@ func TestParseUploadTwineWheel(t *testing.T) {
 	want := &Upload{
 		Name: "Foo.Bar", Project: "foo-bar", Version: "1.0rc1", FileType: FileTypeWheel, PyVersion: "py3", MetadataVersion: "2.1",
 		Filename: wheelName, Dist: Dist{Filename: wheelName, FileType: FileTypeWheel, Name: "foo_bar", Version: "1.0rc1", Python: "py3", ABI: "none", Platform: "any"},
-		Size: int64(len("wheel bytes")), SHA256: hexSHA256("wheel bytes"), MD5: hexMD5("wheel bytes"), Blake2_256: strings.Repeat("ab", 32),
+		Size: int64(len("wheel bytes")), SHA256: hexSHA256("wheel bytes"), MD5: hexMD5("wheel bytes"), Blake2_256: hexBlake2("wheel bytes"),
 		RequiresPython: ">=3.8",
 		Metadata: map[string][]string{
 			"summary": {"A <b>test</b> project"}, "home_page": {"https://example.invalid/"}, "author": {"Artifortress Tests"},
