@@ -18,15 +18,24 @@ import (
 // append-only format (ADR 0009).
 const EventFilesAdded = "version.files_added"
 
-// FileUpload is what one request of a native protocol of an append-only
-// format (generic PUT, twine upload) uploads into a version: one file, or a
-// file with its companions (a wheel and its PEP 658 metadata), whose blobs
-// are already committed in the repository. Manifest is the version's
-// manifest, used when the upload creates the version.
+// FileUpload is what one request of a native protocol uploads into a
+// version, whose blobs are already committed in the repository. For an
+// append-only format (generic PUT, twine upload) it is one file, or a file
+// with its companions (a wheel and its PEP 658 metadata). For a sealed
+// format (an OCI manifest push) it is the whole version, which the upload
+// creates and publishes, or finds published with exactly these files.
+// Manifest is the version's manifest, used when the upload creates the
+// version; Refs are its refs (ADR 0010), recorded when it is created.
 type FileUpload struct {
 	Name, Version string
 	Manifest      []byte
 	Files         []EntryRequest
+	Refs          []RefRequest
+}
+
+// RefRequest is a reference a new version makes by digest (meta.Ref).
+type RefRequest struct {
+	Kind, Digest, ArtifactType string
 }
 
 // FileResult is an upload's outcome.
@@ -91,9 +100,6 @@ func checkUpload(r repo.Repo, f format.Format, req FileUpload) error {
 	if r.Type != repo.TypeLocal {
 		return fault.Coded(fault.KindMethodNotAllowed, "repository_not_local", "repository %q is %s; files are uploaded to local repositories", r.Key, r.Type)
 	}
-	if !format.AppendOnly(f) {
-		return fault.Coded(fault.KindConflict, "format_not_append_only", "%s versions are published whole, not file by file", r.Format)
-	}
 	if len(req.Files) == 0 || len(req.Files) > MaxEntriesPerRequest {
 		return fault.BadRequest("files", "give 1 to %d files", MaxEntriesPerRequest)
 	}
@@ -111,6 +117,11 @@ func checkUpload(r repo.Repo, f format.Format, req FileUpload) error {
 		}
 		if len(file.MediaType) > 255 {
 			return fault.BadRequest("mediaType", "at most 255 bytes")
+		}
+	}
+	for _, ref := range req.Refs {
+		if ref.Kind != meta.RefSubject || len(ref.Digest) > 200 || len(ref.ArtifactType) > 255 {
+			return fault.BadRequest("refs", "invalid ref %s %.200q", ref.Kind, ref.Digest)
 		}
 	}
 	ns, name, err := f.ParseName(req.Name)
@@ -179,9 +190,12 @@ func (s *Service) versionForUpload(ctx context.Context, caller *auth.Principal, 
 				return s.quarantined(ctx, req.Name+" "+req.Version, v)
 			}
 			same, err := hasFiles(ctx, tx.Q, v.ID, req.Files)
-			if same {
+			switch {
+			case same:
 				state = uploadUnchanged
-			} else if err == nil {
+			case err == nil && !format.AppendOnly(f):
+				return fault.Coded(fault.KindConflict, "version_exists", "%s %s is published with other files; %s versions are published whole and never change", req.Name, req.Version, r.Format)
+			case err == nil:
 				state = uploadAppend
 			}
 			return err
@@ -210,6 +224,12 @@ func (s *Service) versionForUpload(ctx context.Context, caller *auth.Principal, 
 		}
 		if len(added) == 0 {
 			return nil
+		}
+		for _, ref := range req.Refs {
+			err := tx.InsertRef(ctx, meta.Ref{VersionID: v.ID, Repo: r.Key, Kind: ref.Kind, Digest: ref.Digest, ArtifactType: ref.ArtifactType})
+			if err != nil && !errors.Is(err, meta.ErrExists) {
+				return err
+			}
 		}
 		if v.Manifest == nil {
 			if err := tx.SetManifest(ctx, v.ID, req.Manifest, now); err != nil {

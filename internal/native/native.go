@@ -120,16 +120,9 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 
 // fail writes err with h, logging what clients must not see.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, h Handler, err error) {
-	ctx := r.Context()
-	fe := fault.As(err)
+	fe := Fault(r.Context(), s.log, err)
 	if fe == nil {
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			return
-		}
-		s.log.ErrorContext(ctx, "internal error", slog.String("error", err.Error()))
-		fe = fault.Coded(fault.KindInternal, "internal", "internal error; quote request id %s to the operator", telemetry.RequestID(ctx))
-	} else if fe.Err != nil {
-		s.log.WarnContext(ctx, "request failed", slog.String("code", fe.Code), slog.String("error", fe.Err.Error()))
+		return
 	}
 	status := fe.Kind.HTTPStatus()
 	if status == http.StatusUnauthorized {
@@ -138,6 +131,25 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, h Handler, err err
 		}
 	}
 	h.WriteError(w, status, fe)
+}
+
+// Fault is what a failed request answers: err's fault, or for an internal
+// error a fault that quotes the request id, the error itself going to the
+// log only (with a fault's cause, which clients must not see either). It
+// is nil when the client went away: nobody is there to answer.
+func Fault(ctx context.Context, log *slog.Logger, err error) *fault.Error {
+	fe := fault.As(err)
+	if fe == nil {
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			return nil
+		}
+		log.ErrorContext(ctx, "internal error", slog.String("error", err.Error()))
+		return fault.Coded(fault.KindInternal, "internal", "internal error; quote request id %s to the operator", telemetry.RequestID(ctx))
+	}
+	if fe.Err != nil {
+		log.WarnContext(ctx, "request failed", slog.String("code", fe.Code), slog.String("error", fe.Err.Error()))
+	}
+	return fe
 }
 
 // WriteJSON writes v as a JSON answer with status, unescaped (URLs in

@@ -25,6 +25,7 @@ import (
 	"github.com/artifortress/artifortress/internal/native"
 	"github.com/artifortress/artifortress/internal/native/generic"
 	"github.com/artifortress/artifortress/internal/native/npm"
+	"github.com/artifortress/artifortress/internal/native/oci"
 	"github.com/artifortress/artifortress/internal/native/pypi"
 	"github.com/artifortress/artifortress/internal/netguard"
 	"github.com/artifortress/artifortress/internal/publicurl"
@@ -149,6 +150,7 @@ func (s *Server) init(ctx context.Context) error {
 		"generic": generic.New(s.catalog, s.transfer, s.repos, remotes),
 		"pypi":    pypi.New(s.catalog, s.transfer, remotes, s.repos),
 	}))
+	mux.Handle(oci.Prefix, oci.New(s.auth, s.repos, s.catalog, s.transfer, s.log))
 	// The public-URL middleware goes outermost: the metrics middleware must
 	// hand the mux the very request whose matched pattern it then reads.
 	trusted, err := publicurl.ParseTrusted(s.cfg.TrustedProxies)

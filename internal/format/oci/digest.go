@@ -1,6 +1,9 @@
 package oci
 
 import (
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
 	"fmt"
 	"strings"
 )
@@ -43,4 +46,15 @@ func abbreviate(s string) string {
 		return s[:80] + "..."
 	}
 	return s
+}
+
+// DigestOf is the digest of b with the algorithm of like ("sha512:…"
+// gives a SHA-512 digest; anything else a SHA-256 one).
+func DigestOf(like string, b []byte) string {
+	if strings.HasPrefix(like, "sha512:") {
+		sum := sha512.Sum512(b)
+		return "sha512:" + hex.EncodeToString(sum[:])
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

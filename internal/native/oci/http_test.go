@@ -1,0 +1,133 @@
+package oci_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/artifortress/artifortress/internal/servertest"
+)
+
+func digestOf(b []byte) string {
+	s := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(s[:])
+}
+
+func startOCI(t *testing.T) *servertest.Env {
+	t.Helper()
+	env := servertest.Start(t, servertest.Backends()[0])
+	env.CreateRepo(t, "images", map[string]any{"format": "oci"})
+	return env
+}
+
+// pushBlob uploads b monolithically into name's repository.
+func pushBlob(t *testing.T, env *servertest.Env, name string, b []byte) string {
+	t.Helper()
+	d := digestOf(b)
+	r := env.Must(t, 201, "POST", "/v2/"+name+"/blobs/uploads/?digest="+d, env.AdminToken, b)
+	if r.Header.Get("Docker-Content-Digest") != d {
+		t.Fatalf("blob digest header %q", r.Header.Get("Docker-Content-Digest"))
+	}
+	return d
+}
+
+func descriptor(mediaType string, b []byte) map[string]any {
+	return map[string]any{"mediaType": mediaType, "digest": digestOf(b), "size": len(b)}
+}
+
+// image pushes a config and one layer and returns the manifest bytes.
+func image(t *testing.T, env *servertest.Env, name, layer string, extra map[string]any) []byte {
+	t.Helper()
+	config := []byte(`{"architecture":"amd64","os":"linux"}`)
+	pushBlob(t, env, name, config)
+	pushBlob(t, env, name, []byte(layer))
+	m := map[string]any{
+		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+		"config": descriptor("application/vnd.oci.image.config.v1+json", config),
+		"layers": []any{descriptor("application/vnd.oci.image.layer.v1.tar+gzip", []byte(layer))},
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	b, err := json.MarshalIndent(m, "", "   ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func putManifest(t *testing.T, env *servertest.Env, path string, body []byte) *servertest.Response {
+	t.Helper()
+	req := env.Request(t, "PUT", path, body)
+	req.Header.Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+	req.Header.Set("Authorization", "Bearer "+env.AdminToken)
+	return env.Send(t, req)
+}
+
+// TestPushAndPull: blobs, a manifest by tag, the same bytes back by tag
+// and digest, tags, referrers.
+func TestPushAndPull(t *testing.T) {
+	env := startOCI(t)
+	name := "images/team/app"
+	m := image(t, env, name, "layer one", nil)
+	d := digestOf(m)
+	r := putManifest(t, env, "/v2/"+name+"/manifests/v1", m)
+	if r.Status != 201 || r.Header.Get("Docker-Content-Digest") != d || r.Header.Get("Location") != "/v2/"+name+"/manifests/"+d {
+		t.Fatalf("push: %d %s %v", r.Status, r.Body, r.Header)
+	}
+	for _, ref := range []string{"v1", d} {
+		r := env.Must(t, 200, "GET", "/v2/"+name+"/manifests/"+ref, env.AdminToken, nil)
+		if string(r.Body) != string(m) || r.Header.Get("Content-Type") != "application/vnd.oci.image.manifest.v1+json" || r.Header.Get("Docker-Content-Digest") != d {
+			t.Fatalf("GET %s: %s %v", ref, r.Body, r.Header)
+		}
+	}
+	if r := env.Must(t, 200, "GET", "/v2/"+name+"/blobs/"+digestOf([]byte("layer one")), env.AdminToken, nil); string(r.Body) != "layer one" {
+		t.Fatalf("blob: %q", r.Body)
+	}
+	// A referrer pushed by digest, and its subject's referrers.
+	sig := image(t, env, name, "signature", map[string]any{"artifactType": "application/vnd.example.sig", "subject": map[string]any{
+		"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": d, "size": len(m)}})
+	r = putManifest(t, env, "/v2/"+name+"/manifests/"+digestOf(sig), sig)
+	if r.Status != 201 || r.Header.Get("OCI-Subject") != d {
+		t.Fatalf("referrer push: %d %s %v", r.Status, r.Body, r.Header)
+	}
+	var idx struct {
+		Manifests []struct{ Digest, ArtifactType string }
+	}
+	json.Unmarshal(env.Must(t, 200, "GET", "/v2/"+name+"/referrers/"+d, env.AdminToken, nil).Body, &idx)
+	if len(idx.Manifests) != 1 || idx.Manifests[0].Digest != digestOf(sig) || idx.Manifests[0].ArtifactType != "application/vnd.example.sig" {
+		t.Fatalf("referrers: %+v", idx)
+	}
+	var tags struct{ Tags []string }
+	json.Unmarshal(env.Must(t, 200, "GET", "/v2/"+name+"/tags/list", env.AdminToken, nil).Body, &tags)
+	if strings.Join(tags.Tags, ",") != "v1" {
+		t.Fatalf("tags: %+v", tags)
+	}
+}
+
+// TestManifestRefusals: what the registry refuses, with the spec's codes.
+func TestManifestRefusals(t *testing.T) {
+	env := startOCI(t)
+	name := "images/app"
+	m := image(t, env, name, "layer", nil)
+	missing := strings.Replace(string(m), digestOf([]byte("layer")), digestOf([]byte("not pushed")), 1)
+	for _, tc := range []struct {
+		name, path, body, code string
+		status                 int
+	}{
+		{"missing blob", "/v2/" + name + "/manifests/x", missing, "MANIFEST_BLOB_UNKNOWN", 400},
+		{"not JSON", "/v2/" + name + "/manifests/x", "{", "MANIFEST_INVALID", 400},
+		{"wrong digest", "/v2/" + name + "/manifests/" + digestOf([]byte("other")), string(m), "DIGEST_INVALID", 400},
+		{"bad name", "/v2/images/App/manifests/x", string(m), "NAME_INVALID", 400},
+		{"no image", "/v2/images/manifests/x", string(m), "NAME_UNKNOWN", 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := putManifest(t, env, tc.path, []byte(tc.body))
+			if r.Status != tc.status || !strings.Contains(string(r.Body), `"code":"`+tc.code+`"`) {
+				t.Fatalf("%d %s, want %d %s", r.Status, r.Body, tc.status, tc.code)
+			}
+		})
+	}
+}

@@ -1,0 +1,164 @@
+// Package oci serves oci repositories as an OCI Distribution v1.1
+// registry at /v2/ (ADR 0010), so that docker, podman, skopeo, oras, crane
+// and helm push and pull unchanged. A name is "{repository}/{image...}":
+// the first component is the Artifortress repository, the rest the image,
+// which is a package; a manifest is a version (its digest), a tag a tag,
+// and layers and configs are blobs of the repository.
+package oci
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/catalog"
+	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/native"
+	"github.com/artifortress/artifortress/internal/publicurl"
+	"github.com/artifortress/artifortress/internal/repo"
+	"github.com/artifortress/artifortress/internal/transfer"
+)
+
+// Prefix is where the registry is served: clients call /v2/ at the host's
+// root.
+const Prefix = "/v2/"
+
+// format is the repository format this package serves.
+const format = "oci"
+
+// Handler is the /v2/ registry.
+type Handler struct {
+	auth     *auth.Service
+	repos    *repo.Service
+	catalog  *catalog.Service
+	transfer *transfer.Service
+	log      *slog.Logger
+}
+
+// New returns the registry handler.
+func New(a *auth.Service, repos *repo.Service, c *catalog.Service, t *transfer.Service, log *slog.Logger) *Handler {
+	return &Handler{auth: a, repos: repos, catalog: c, transfer: t, log: log}
+}
+
+// request is one request for a name.
+type request struct {
+	*http.Request
+	route
+	Repo   repo.Repo
+	Caller *auth.Principal
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+	rest := strings.TrimPrefix(r.URL.EscapedPath(), Prefix)
+	var err error
+	switch rest {
+	case "":
+		err = h.ping(w, r)
+	default:
+		err = h.serveName(w, r, rest)
+	}
+	if err != nil {
+		h.fail(w, r, err, rest)
+	}
+}
+
+// ping answers GET /v2/: 200 to any valid credential, 401 with the
+// challenge to none, so that every client learns where to authenticate.
+func (h *Handler) ping(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return fault.Coded(fault.KindMethodNotAllowed, codeUnsupported, "%s is not allowed on /v2/", r.Method)
+	}
+	caller, err := h.authenticate(r)
+	if err != nil {
+		return err
+	}
+	if !caller.Authenticated() {
+		return fault.Unauthorized("authentication required")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("{}\n"))
+	return nil
+}
+
+// serveName routes a request below /v2/<name>/.
+func (h *Handler) serveName(w http.ResponseWriter, r *http.Request, escaped string) error {
+	rt, err := parseRoute(escaped)
+	if err != nil {
+		return err
+	}
+	caller, err := h.authenticate(r)
+	if err != nil {
+		return err
+	}
+	rp, err := h.repos.Access(r.Context(), caller, rt.Repo, auth.RoleRead)
+	if err != nil {
+		return err
+	}
+	if rp.Format != format {
+		return fault.Coded(fault.KindNotFound, codeNameUnknown, "repository %q holds %s packages, not OCI images", rt.Repo, rp.Format)
+	}
+	req := &request{Request: r, route: rt, Repo: rp, Caller: caller}
+	m := r.Method
+	read := m == http.MethodGet || m == http.MethodHead
+	switch {
+	case rt.Kind == kindBlob && read:
+		return h.getBlob(w, req)
+	case rt.Kind == kindManifest && read:
+		return h.getManifest(w, req)
+	case rt.Kind == kindManifest && m == http.MethodPut:
+		return h.putManifest(w, req)
+	case rt.Kind == kindManifest && m == http.MethodDelete:
+		return h.deleteManifest(w, req)
+	case rt.Kind == kindUpload && m == http.MethodPost && rt.Ref == "":
+		return h.startUpload(w, req)
+	case rt.Kind == kindTags && read:
+		return h.listTags(w, req)
+	case rt.Kind == kindReferrers && read:
+		return h.referrers(w, req)
+	}
+	return fault.Coded(fault.KindMethodNotAllowed, codeUnsupported, "%s is not allowed on %s", m, r.URL.Path)
+}
+
+// authenticate returns the caller: nil without credentials, an error for
+// credentials that do not verify. Basic (any user name, a token as the
+// password) and Bearer (a token) are accepted.
+func (h *Handler) authenticate(r *http.Request) (*auth.Principal, error) {
+	token, present := auth.Credential(r)
+	if !present {
+		return nil, nil
+	}
+	if token == "" {
+		return nil, fault.Unauthorized("malformed Authorization header")
+	}
+	return h.auth.Authenticate(r.Context(), token)
+}
+
+// fail writes err as the spec's error document, with the challenge on a
+// 401, logging what clients must not see.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error, escaped string) {
+	fe := native.Fault(r.Context(), h.log, err)
+	if fe == nil {
+		return
+	}
+	status := fe.Kind.HTTPStatus()
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", challenge(r, escaped))
+	}
+	writeError(w, status, fe)
+}
+
+// challenge is the 401's WWW-Authenticate: the Basic scheme (docker,
+// skopeo, oras and helm answer it with the token as the password) naming
+// the registry.
+func challenge(r *http.Request, escaped string) string {
+	host := publicurl.FromContext(r.Context())
+	if u, err := url.Parse(host); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	return `Basic realm="` + host + `"`
+}
