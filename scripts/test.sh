@@ -8,7 +8,9 @@
 #                                        # (vet is limited to the package paths given; no fuzz pass)
 #
 # Needs only Go. Missing dependencies (PostgreSQL, a C compiler for -race, the
-# npm, twine and pip clients) are installed from Debian packages, versitygw (S3) with go install. Outside CI a
+# npm, twine, pip, curl and skopeo clients) are installed from Debian packages,
+# versitygw (S3), CNCF Distribution, oras, crane and the OCI conformance suites
+# with the go command. Outside CI a
 # dependency that cannot be installed is a warning and the suites needing it
 # skip; with CI=true it is a fatal error.
 #
@@ -350,6 +352,96 @@ elif apt_install curl && command -v curl >/dev/null 2>&1; then
 	info "installed $(curl --version 2>/dev/null | head -n 1) from Debian packages"
 else
 	missing_dep "curl" "Install curl (Debian: apt-get install curl)."
+fi
+
+# --- OCI: conformance suites, CNCF Distribution, oras, crane, skopeo ---------
+# What the tests of the /v2/ registry drive (internal/ocitest, ADR 0010 §7).
+# The Go tools are built into the directory `go install` writes to (GOBIN,
+# else the first GOPATH's bin; versitygw lands there too), put first on PATH
+# so that testenv.Tool finds these pinned builds before any other copy. Each
+# is rebuilt only when the binary there is missing or of another version (its
+# embedded build info says which), so a second run costs a few `go version -m`.
+section "OCI tools (conformance suites, Distribution, oras, crane, skopeo)"
+TOOLS="$(go env GOBIN)"
+[[ -n "$TOOLS" ]] || TOOLS="$(go env GOPATH | cut -d: -f1)/bin"
+mkdir -p "$TOOLS"
+export PATH="$TOOLS:$PATH"
+
+OCI_CONFORMANCE_MODULE=github.com/opencontainers/distribution-spec/conformance
+# The runner of main: the only one of the proxy's two pseudo-versions that
+# tests sha512 data. A bump changes what "conformant" means: do it on purpose.
+OCI_CONFORMANCE_VERSION=v0.0.0-20260831232431-97274622c111
+# The Ginkgo suite of 2023 (a test binary), which ADR 0010 requires too; it
+# reports by spec rather than by check.
+OCI_CONFORMANCE_LEGACY_VERSION=v0.0.0-20231101194043-f2182352d4cc
+
+# go_bin_is BIN MODULE VERSION: whether BIN was built by go install from
+# MODULE at VERSION.
+go_bin_is() {
+	go version -m "$1" 2>/dev/null |
+		grep -qE "^[[:space:]]+mod[[:space:]]+${2//./\\.}[[:space:]]+${3//./\\.}([[:space:]]|\$)"
+}
+
+# go_install_pinned NAME MODULE PKG VERSION: make $TOOLS/NAME the build of
+# PKG@VERSION (PKG is in MODULE).
+go_install_pinned() {
+	local name=$1 module=$2 pkg=$3 version=$4 start=$SECONDS
+	if go_bin_is "$TOOLS/$name" "$module" "$version"; then
+		info "$name $version: $TOOLS/$name"
+		return 0
+	fi
+	info "installing $pkg@$version"
+	if run env GOBIN="$TOOLS" go install "$pkg@$version" && go_bin_is "$TOOLS/$name" "$module" "$version"; then
+		info "installed $name $version in $((SECONDS - start)) s"
+	else
+		missing_dep "$name" "Install it with: GOBIN=$TOOLS go install $pkg@$version"
+	fi
+}
+
+# oci_conformance_build NAME VERSION MODE: build the conformance module at
+# VERSION into $TOOLS/NAME, with `go build` (MODE build: the runner's main
+# package) or `go test -c` (MODE test: the legacy suite is only tests). The
+# version is stamped into the binary with -X, the variable the runner prints
+# as its commit, so that go version -m tells which one is installed.
+oci_conformance_build() {
+	local name=$1 version=$2 mode=$3 start=$SECONDS dir stamp cmd=(build)
+	stamp="-X main.Version=$version"
+	if [[ "$mode" == test ]]; then
+		stamp="-X $OCI_CONFORMANCE_MODULE.Version=$version"
+		cmd=(test -c)
+	fi
+	if go version -m "$TOOLS/$name" 2>/dev/null | grep -qF -- "$stamp"; then
+		info "$name $version: $TOOLS/$name"
+		return 0
+	fi
+	info "building $OCI_CONFORMANCE_MODULE@$version as $name"
+	# Downloaded from / so that this repository's go.sum is left alone.
+	dir="$(env -C / go mod download -json "$OCI_CONFORMANCE_MODULE@$version" |
+		sed -nE 's/^[[:space:]]*"Dir": "(.*)",?$/\1/p')" || dir=""
+	if [[ -n "$dir" ]] && run env -C "$dir" go "${cmd[@]}" -ldflags "$stamp" -o "$TOOLS/$name" .; then
+		info "built $name $version in $((SECONDS - start)) s"
+	else
+		missing_dep "$name" "Build it with: go mod download -json $OCI_CONFORMANCE_MODULE@$version, then in its Dir: go ${cmd[*]} -o $TOOLS/$name ."
+	fi
+}
+
+oci_conformance_build oci-conformance "$OCI_CONFORMANCE_VERSION" build
+oci_conformance_build oci-conformance-legacy "$OCI_CONFORMANCE_LEGACY_VERSION" test
+# CNCF Distribution: upstream of the remote tests and peer of the benchmark.
+# A cold build takes five to eight minutes on two cores.
+go_install_pinned registry github.com/distribution/distribution/v3 \
+	github.com/distribution/distribution/v3/cmd/registry v3.1.2
+go_install_pinned oras oras.land/oras oras.land/oras/cmd/oras v1.3.6
+go_install_pinned crane github.com/google/go-containerregistry \
+	github.com/google/go-containerregistry/cmd/crane v0.22.1
+# skopeo stands in for podman (same containers/image library).
+skopeo_start=$SECONDS
+if command -v skopeo >/dev/null 2>&1; then
+	info "$(skopeo --version 2>/dev/null)"
+elif apt_install skopeo && command -v skopeo >/dev/null 2>&1; then
+	info "installed $(skopeo --version 2>/dev/null) from Debian packages in $((SECONDS - skopeo_start)) s"
+else
+	missing_dep "skopeo" "Install skopeo (Debian: apt-get install skopeo)."
 fi
 
 # --- versitygw (S3) --------------------------------------------------------
