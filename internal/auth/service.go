@@ -76,6 +76,39 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		s.usage.Touch(id, now)
 		return e.p, nil
 	}
+	p, err := s.load(ctx, id, now, func(t meta.Token) error {
+		if !equalHash(hash, t.SecretHash) {
+			return fault.Unauthorized("invalid token")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.usage.Touch(id, now)
+	return p, nil
+}
+
+// PrincipalOf is the caller a credential derived from token tokenID acts
+// as (a registry token names the token it was issued for): the token's
+// principal as Authenticate would build it, so a revocation, an expiry or
+// a change of role bindings applies within the cache's TTL. The bootstrap
+// token is named BootstrapSubject.
+func (s *Service) PrincipalOf(ctx context.Context, tokenID string) (*Principal, error) {
+	if tokenID == BootstrapSubject && s.bootstrapHash != nil {
+		return NewPrincipal(BootstrapSubject, SourceBootstrap, "", []Scope{{Admin: true}}, nil), nil
+	}
+	now := s.now()
+	if e, ok := s.cache.Get(tokenID, now); ok && (e.expires == nil || now.Before(*e.expires)) {
+		return e.p, nil
+	}
+	return s.load(ctx, tokenID, now, nil)
+}
+
+// load reads token id and builds its principal, caching it, unless the
+// token is unknown, fails check (the secret, checked before anything else
+// is told), or is revoked or expired (401).
+func (s *Service) load(ctx context.Context, id string, now time.Time, check func(meta.Token) error) (*Principal, error) {
 	gen := s.cache.Generation()
 	t, err := s.db.GetToken(ctx, id)
 	if errors.Is(err, meta.ErrNotFound) {
@@ -84,8 +117,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	if err != nil {
 		return nil, fmt.Errorf("look up token: %w", err)
 	}
-	if !equalHash(hash, t.SecretHash) {
-		return nil, fault.Unauthorized("invalid token")
+	if check != nil {
+		if err := check(t); err != nil {
+			return nil, err
+		}
 	}
 	if t.RevokedAt != nil {
 		return nil, fault.Unauthorized("token revoked")
@@ -101,7 +136,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	if err != nil {
 		return nil, err
 	}
-	s.usage.Touch(t.ID, now)
 	p := NewPrincipal(t.Subject, SourcePAT, t.ID, scopes, bound)
 	p.ExpiresAt = t.ExpiresAt
 	s.cache.Put(t.ID, cachedPrincipal{hash: t.SecretHash, expires: t.ExpiresAt, p: p}, now, gen)

@@ -29,6 +29,7 @@ import (
 	"github.com/artifortress/artifortress/internal/native/pypi"
 	"github.com/artifortress/artifortress/internal/netguard"
 	"github.com/artifortress/artifortress/internal/publicurl"
+	"github.com/artifortress/artifortress/internal/registrytoken"
 	"github.com/artifortress/artifortress/internal/remote"
 	"github.com/artifortress/artifortress/internal/repo"
 	"github.com/artifortress/artifortress/internal/search"
@@ -150,7 +151,15 @@ func (s *Server) init(ctx context.Context) error {
 		"generic": generic.New(s.catalog, s.transfer, s.repos, remotes),
 		"pypi":    pypi.New(s.catalog, s.transfer, remotes, s.repos),
 	}))
-	mux.Handle(oci.Prefix, oci.New(s.auth, s.repos, s.catalog, s.transfer, s.log))
+	tokenKey, kid, err := registrytoken.LoadOrCreateKey(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("registry token key: %w", err)
+	}
+	issuer, err := registrytoken.NewIssuer(tokenKey, kid)
+	if err != nil {
+		return err
+	}
+	mux.Handle(oci.Prefix, oci.New(s.auth, s.repos, s.catalog, s.transfer, issuer, s.log))
 	// The public-URL middleware goes outermost: the metrics middleware must
 	// hand the mux the very request whose matched pattern it then reads.
 	trusted, err := publicurl.ParseTrusted(s.cfg.TrustedProxies)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -129,5 +130,77 @@ func TestManifestRefusals(t *testing.T) {
 				t.Fatalf("%d %s, want %d %s", r.Status, r.Body, tc.status, tc.code)
 			}
 		})
+	}
+}
+
+// registryToken fetches a token as docker does: Basic with the PAT.
+func registryToken(t *testing.T, env *servertest.Env, pat string, scopes ...string) string {
+	t.Helper()
+	q := url.Values{"service": {"x"}, "scope": scopes}
+	req := env.Request(t, "GET", "/v2/token?"+q.Encode(), nil)
+	if pat != "" {
+		req.SetBasicAuth("anyone", pat)
+	}
+	r := env.Send(t, req)
+	var out struct {
+		Token       string `json:"token"`
+		AccessToken string `json:"access_token"`
+	}
+	if r.Status != 200 || json.Unmarshal(r.Body, &out) != nil || out.Token == "" || out.Token != out.AccessToken {
+		t.Fatalf("token: %d %s", r.Status, r.Body)
+	}
+	return out.Token
+}
+
+// TestTokenFlow: the challenge names the token endpoint; tokens carry what
+// the caller holds of what it asked, and no more; a revoked PAT's tokens
+// stop working.
+func TestTokenFlow(t *testing.T) {
+	env := startOCI(t)
+	env.CreateRepo(t, "public", map[string]any{"format": "oci", "settings": map[string]any{"anonymousRead": true}})
+	name := "images/app"
+	m := image(t, env, name, "layer", nil)
+	putManifest(t, env, "/v2/"+name+"/manifests/v1", m)
+
+	r := env.Do(t, "GET", "/v2/", "", nil)
+	want := `Bearer realm="` + env.URL + `/v2/token",service="` + strings.TrimPrefix(env.URL, "http://") + `"`
+	if r.Status != 401 || r.Header.Get("WWW-Authenticate") != want {
+		t.Fatalf("ping: %d %q, want %q", r.Status, r.Header.Get("WWW-Authenticate"), want)
+	}
+	r = env.Do(t, "GET", "/v2/"+name+"/manifests/v1", "", nil)
+	if r.Status != 401 || !strings.Contains(r.Header.Get("WWW-Authenticate"), `scope="repository:images/app:pull"`) {
+		t.Fatalf("anonymous pull: %d %v", r.Status, r.Header)
+	}
+
+	reader := env.Token(t, "reader", "repo:images:read")
+	pull := registryToken(t, env, reader, "repository:images/app:pull,push")
+	env.Must(t, 200, "GET", "/v2/", pull, nil)
+	env.Must(t, 200, "GET", "/v2/"+name+"/manifests/v1", pull, nil)
+	// The reader asked for push too, and was not given it.
+	r = env.Do(t, "POST", "/v2/"+name+"/blobs/uploads/?digest="+digestOf([]byte("x")), pull, "x")
+	if r.Status != 401 || !strings.Contains(r.Header.Get("WWW-Authenticate"), `error="insufficient_scope"`) {
+		t.Fatalf("push with a pull token: %d %s %v", r.Status, r.Body, r.Header)
+	}
+	// A token for one name does not open another.
+	other := registryToken(t, env, env.AdminToken, "repository:images/other:pull")
+	if r := env.Do(t, "GET", "/v2/"+name+"/manifests/v1", other, nil); r.Status != 401 {
+		t.Fatalf("token for another name: %d", r.Status)
+	}
+	// Anonymous tokens pull from anonymous-read repositories only.
+	anon := registryToken(t, env, "", "repository:public/app:pull", "repository:images/app:pull")
+	if r := env.Do(t, "GET", "/v2/"+name+"/manifests/v1", anon, nil); r.Status != 401 {
+		t.Fatalf("anonymous token on a private repository: %d", r.Status)
+	}
+	if r := env.Do(t, "GET", "/v2/public/app/tags/list", anon, nil); r.Status != 404 || !strings.Contains(string(r.Body), "NAME_UNKNOWN") {
+		t.Fatalf("anonymous token on a public repository: %d %s", r.Status, r.Body)
+	}
+	// Forged and tampered tokens are refused.
+	if r := env.Do(t, "GET", "/v2/"+name+"/manifests/v1", pull[:len(pull)-2]+"xx", nil); r.Status != 401 {
+		t.Fatalf("tampered token: %d", r.Status)
+	}
+	// Revoking the PAT ends its registry tokens.
+	env.Must(t, 200, "POST", "/v1/auth/pats/revoke", env.AdminToken, map[string]string{"subject": "reader"})
+	if r := env.Do(t, "GET", "/v2/"+name+"/manifests/v1", pull, nil); r.Status != 401 {
+		t.Fatalf("token of a revoked PAT: %d %s", r.Status, r.Body)
 	}
 }

@@ -9,14 +9,14 @@ package oci
 import (
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
+	"time"
 
 	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/native"
-	"github.com/artifortress/artifortress/internal/publicurl"
+	"github.com/artifortress/artifortress/internal/registrytoken"
 	"github.com/artifortress/artifortress/internal/repo"
 	"github.com/artifortress/artifortress/internal/transfer"
 )
@@ -34,12 +34,14 @@ type Handler struct {
 	repos    *repo.Service
 	catalog  *catalog.Service
 	transfer *transfer.Service
+	issuer   *registrytoken.Issuer
 	log      *slog.Logger
+	now      func() time.Time
 }
 
-// New returns the registry handler.
-func New(a *auth.Service, repos *repo.Service, c *catalog.Service, t *transfer.Service, log *slog.Logger) *Handler {
-	return &Handler{auth: a, repos: repos, catalog: c, transfer: t, log: log}
+// New returns the registry handler; issuer signs and verifies its tokens.
+func New(a *auth.Service, repos *repo.Service, c *catalog.Service, t *transfer.Service, issuer *registrytoken.Issuer, log *slog.Logger) *Handler {
+	return &Handler{auth: a, repos: repos, catalog: c, transfer: t, issuer: issuer, log: log, now: time.Now}
 }
 
 // request is one request for a name.
@@ -48,6 +50,7 @@ type request struct {
 	route
 	Repo   repo.Repo
 	Caller *auth.Principal
+	cred   credential
 }
 
 // ServeHTTP implements http.Handler.
@@ -58,6 +61,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch rest {
 	case "":
 		err = h.ping(w, r)
+	case "token":
+		err = h.token(w, r)
 	default:
 		err = h.serveName(w, r, rest)
 	}
@@ -72,11 +77,11 @@ func (h *Handler) ping(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return fault.Coded(fault.KindMethodNotAllowed, codeUnsupported, "%s is not allowed on /v2/", r.Method)
 	}
-	caller, err := h.authenticate(r)
+	cred, err := h.authenticate(r)
 	if err != nil {
 		return err
 	}
-	if !caller.Authenticated() {
+	if !cred.caller.Authenticated() && cred.claims == nil {
 		return fault.Unauthorized("authentication required")
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -91,10 +96,14 @@ func (h *Handler) serveName(w http.ResponseWriter, r *http.Request, escaped stri
 	if err != nil {
 		return err
 	}
-	caller, err := h.authenticate(r)
+	cred, err := h.authenticate(r)
 	if err != nil {
 		return err
 	}
+	if !cred.allows(rt.Name, actionOf(r.Method)) {
+		return fault.Coded(fault.KindUnauthorized, "insufficient_scope", "the registry token does not grant %s on %s; ask %s for one that does", actionOf(r.Method), rt.Name, tokenPath)
+	}
+	caller := cred.caller
 	rp, err := h.repos.Access(r.Context(), caller, rt.Repo, auth.RoleRead)
 	if err != nil {
 		return err
@@ -102,7 +111,7 @@ func (h *Handler) serveName(w http.ResponseWriter, r *http.Request, escaped stri
 	if rp.Format != format {
 		return fault.Coded(fault.KindNotFound, codeNameUnknown, "repository %q holds %s packages, not OCI images", rt.Repo, rp.Format)
 	}
-	req := &request{Request: r, route: rt, Repo: rp, Caller: caller}
+	req := &request{Request: r, route: rt, Repo: rp, Caller: caller, cred: cred}
 	m := r.Method
 	read := m == http.MethodGet || m == http.MethodHead
 	switch {
@@ -124,20 +133,6 @@ func (h *Handler) serveName(w http.ResponseWriter, r *http.Request, escaped stri
 	return fault.Coded(fault.KindMethodNotAllowed, codeUnsupported, "%s is not allowed on %s", m, r.URL.Path)
 }
 
-// authenticate returns the caller: nil without credentials, an error for
-// credentials that do not verify. Basic (any user name, a token as the
-// password) and Bearer (a token) are accepted.
-func (h *Handler) authenticate(r *http.Request) (*auth.Principal, error) {
-	token, present := auth.Credential(r)
-	if !present {
-		return nil, nil
-	}
-	if token == "" {
-		return nil, fault.Unauthorized("malformed Authorization header")
-	}
-	return h.auth.Authenticate(r.Context(), token)
-}
-
 // fail writes err as the spec's error document, with the challenge on a
 // 401, logging what clients must not see.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error, escaped string) {
@@ -147,18 +142,14 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error, escape
 	}
 	status := fe.Kind.HTTPStatus()
 	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", challenge(r, escaped))
+		scope, problem := "", ""
+		if rt, err := parseRoute(escaped); err == nil {
+			scope = scopeOf(rt.Name, r.Method)
+		}
+		if fe.Code == "insufficient_scope" {
+			problem = fe.Code
+		}
+		w.Header().Set("WWW-Authenticate", challenge(r, scope, problem))
 	}
 	writeError(w, status, fe)
-}
-
-// challenge is the 401's WWW-Authenticate: the Basic scheme (docker,
-// skopeo, oras and helm answer it with the token as the password) naming
-// the registry.
-func challenge(r *http.Request, escaped string) string {
-	host := publicurl.FromContext(r.Context())
-	if u, err := url.Parse(host); err == nil && u.Host != "" {
-		host = u.Host
-	}
-	return `Basic realm="` + host + `"`
 }
