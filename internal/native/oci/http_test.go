@@ -204,3 +204,49 @@ func TestTokenFlow(t *testing.T) {
 		t.Fatalf("token of a revoked PAT: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestPoliciesAndQuarantine: a deny refuses a push (nothing is left to
+// pull); a quarantine holds it: 201 with a Warning, then 423 by tag and
+// digest, its layer 423 too, its tag out of tags/list, until released.
+func TestPoliciesAndQuarantine(t *testing.T) {
+	env := startOCI(t)
+	admin := env.AdminToken
+	name := "images/app"
+	env.Must(t, 201, "POST", "/v1/repos/images/policies", admin, map[string]any{
+		"name": "no-huge-layers", "expression": "version.entries.all(e, e.size < 1000)", "action": "deny",
+	})
+	big := image(t, env, name, strings.Repeat("x", 2000), nil)
+	if r := putManifest(t, env, "/v2/"+name+"/manifests/big", big); r.Status != 403 || !strings.Contains(string(r.Body), `"code":"DENIED"`) {
+		t.Fatalf("denied push: %d %s", r.Status, r.Body)
+	}
+	if r := env.Do(t, "GET", "/v2/"+name+"/manifests/"+digestOf(big), admin, nil); r.Status != 404 {
+		t.Fatalf("a denied manifest: %d", r.Status)
+	}
+	env.Must(t, 201, "POST", "/v1/repos/images/policies", admin, map[string]any{
+		"name": "review", "expression": "version.entries.all(e, e.mediaType != 'application/vnd.oci.image.layer.v1.tar+gzip' || e.size < 10)", "action": "quarantine", "message": "layers are reviewed",
+	})
+	held := image(t, env, name, "a reviewed layer", nil)
+	r := putManifest(t, env, "/v2/"+name+"/manifests/held", held)
+	if r.Status != 201 || !strings.Contains(r.Header.Get("Warning"), "held in quarantine") {
+		t.Fatalf("held push: %d %s %v", r.Status, r.Body, r.Header)
+	}
+	for _, path := range []string{"/manifests/held", "/manifests/" + digestOf(held), "/blobs/" + digestOf([]byte("a reviewed layer"))} {
+		if r := env.Do(t, "GET", "/v2/"+name+path, admin, nil); r.Status != 423 || !strings.Contains(string(r.Body), `"code":"DENIED"`) {
+			t.Errorf("GET %s of a held image: %d %s", path, r.Status, r.Body)
+		}
+	}
+	var tags struct{ Tags []string }
+	json.Unmarshal(env.Must(t, 200, "GET", "/v2/"+name+"/tags/list", admin, nil).Body, &tags)
+	if len(tags.Tags) != 0 {
+		t.Errorf("tags of held images are listed: %v", tags.Tags)
+	}
+	var q struct{ Items []struct{ ID string } }
+	env.Must(t, 200, "GET", "/v1/repos/images/quarantine", admin, nil).JSON(t, &q)
+	if len(q.Items) != 1 {
+		t.Fatalf("quarantine: %+v", q)
+	}
+	env.Must(t, 200, "POST", "/v1/repos/images/quarantine/"+q.Items[0].ID+"/release", admin, map[string]string{"note": "ok"})
+	if r := env.Do(t, "GET", "/v2/"+name+"/manifests/held", admin, nil); r.Status != 200 || string(r.Body) != string(held) {
+		t.Errorf("released image: %d %s", r.Status, r.Body)
+	}
+}

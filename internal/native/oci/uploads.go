@@ -22,7 +22,7 @@ func (h *Handler) startUpload(w http.ResponseWriter, req *request) error {
 	}
 	expect := blob.Expect{Size: req.ContentLength, Digest: blob.Digest(stored)}
 	if _, err := h.transfer.PutBlob(req.Context(), req.Caller, req.Repo.Key, req.Body, expect); err != nil {
-		return err
+		return digestMismatch(err)
 	}
 	return created(w, req, digest)
 }
@@ -34,4 +34,17 @@ func created(w http.ResponseWriter, req *request, digest string) error {
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusCreated)
 	return nil
+}
+
+// digestMismatch answers bytes that do not match the digest the client
+// named as the spec does: 400 DIGEST_INVALID (the /v1 API says 409).
+func digestMismatch(err error) error {
+	if fe := fault.As(err); fe != nil && fe.Code == "upload_verification_failed" {
+		out := fault.Coded(fault.KindBadRequest, codeDigestInvalid, "%s", fe.Message)
+		for k, v := range fe.Details {
+			out = out.With(k, v)
+		}
+		return out
+	}
+	return err
 }
