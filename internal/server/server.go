@@ -159,7 +159,7 @@ func (s *Server) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	mux.Handle(oci.Prefix, oci.New(s.auth, s.repos, s.catalog, s.transfer, issuer, s.log))
+	mux.Handle(oci.Prefix, oci.New(s.auth, s.repos, s.catalog, s.transfer, issuer, remotes, s.log))
 	// The public-URL middleware goes outermost: the metrics middleware must
 	// hand the mux the very request whose matched pattern it then reads.
 	trusted, err := publicurl.ParseTrusted(s.cfg.TrustedProxies)

@@ -17,6 +17,7 @@ import (
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/native"
 	"github.com/artifortress/artifortress/internal/registrytoken"
+	"github.com/artifortress/artifortress/internal/remote"
 	"github.com/artifortress/artifortress/internal/repo"
 	"github.com/artifortress/artifortress/internal/transfer"
 )
@@ -35,13 +36,14 @@ type Handler struct {
 	catalog  *catalog.Service
 	transfer *transfer.Service
 	issuer   *registrytoken.Issuer
+	remote   *remote.Client
 	log      *slog.Logger
 	now      func() time.Time
 }
 
 // New returns the registry handler; issuer signs and verifies its tokens.
-func New(a *auth.Service, repos *repo.Service, c *catalog.Service, t *transfer.Service, issuer *registrytoken.Issuer, log *slog.Logger) *Handler {
-	return &Handler{auth: a, repos: repos, catalog: c, transfer: t, issuer: issuer, log: log, now: time.Now}
+func New(a *auth.Service, repos *repo.Service, c *catalog.Service, t *transfer.Service, issuer *registrytoken.Issuer, r *remote.Client, log *slog.Logger) *Handler {
+	return &Handler{auth: a, repos: repos, catalog: c, transfer: t, issuer: issuer, remote: r, log: log, now: time.Now}
 }
 
 // request is one request for a name.
@@ -112,6 +114,9 @@ func (h *Handler) serveName(w http.ResponseWriter, r *http.Request, escaped stri
 		return fault.Coded(fault.KindNotFound, codeNameUnknown, "repository %q holds %s packages, not OCI images", rt.Repo, rp.Format)
 	}
 	req := &request{Request: r, route: rt, Repo: rp, Caller: caller, cred: cred}
+	if rp.Type == repo.TypeRemote {
+		return h.serveRemote(w, req)
+	}
 	m := r.Method
 	read := m == http.MethodGet || m == http.MethodHead
 	switch {
