@@ -250,3 +250,41 @@ func TestPoliciesAndQuarantine(t *testing.T) {
 		t.Errorf("released image: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestVirtual: pulls resolve through the members in order, tags are
+// their union, pushes land in deployTo; a member the caller cannot read
+// is skipped.
+func TestVirtual(t *testing.T) {
+	env := startOCI(t)
+	env.CreateRepo(t, "other", map[string]any{"format": "oci"})
+	env.CreateRepo(t, "all", map[string]any{"format": "oci", "type": "virtual", "members": []string{"images", "other"}, "settings": map[string]any{"deployTo": "images"}})
+	first := image(t, env, "images/app", "first", nil)
+	putManifest(t, env, "/v2/images/app/manifests/v1", first)
+	second := image(t, env, "other/app", "second", nil)
+	putManifest(t, env, "/v2/other/app/manifests/v1", second)
+	putManifest(t, env, "/v2/other/app/manifests/v2", second)
+
+	if r := env.Must(t, 200, "GET", "/v2/all/app/manifests/v1", env.AdminToken, nil); string(r.Body) != string(first) {
+		t.Errorf("v1 should come from the first member: %s", r.Body)
+	}
+	if r := env.Must(t, 200, "GET", "/v2/all/app/manifests/v2", env.AdminToken, nil); string(r.Body) != string(second) {
+		t.Errorf("v2 should come from the second member: %s", r.Body)
+	}
+	env.Must(t, 200, "GET", "/v2/all/app/blobs/"+digestOf([]byte("second")), env.AdminToken, nil)
+	var tags struct{ Tags []string }
+	json.Unmarshal(env.Must(t, 200, "GET", "/v2/all/app/tags/list", env.AdminToken, nil).Body, &tags)
+	if strings.Join(tags.Tags, ",") != "v1,v2" {
+		t.Errorf("tags: %v", tags.Tags)
+	}
+	// A caller who cannot read "other" sees only the first member.
+	reader := env.Token(t, "reader", "repo:all:read", "repo:images:read")
+	if r := env.Do(t, "GET", "/v2/all/app/manifests/v2", reader, nil); r.Status != 404 {
+		t.Errorf("v2 through an unreadable member: %d", r.Status)
+	}
+	// Pushes land in deployTo.
+	third := image(t, env, "all/app", "third", nil)
+	if r := putManifest(t, env, "/v2/all/app/manifests/v3", third); r.Status != 201 {
+		t.Fatalf("push to the virtual repository: %d %s", r.Status, r.Body)
+	}
+	env.Must(t, 200, "GET", "/v2/images/app/manifests/v3", env.AdminToken, nil)
+}

@@ -114,10 +114,18 @@ func (h *Handler) serveName(w http.ResponseWriter, r *http.Request, escaped stri
 		return fault.Coded(fault.KindNotFound, codeNameUnknown, "repository %q holds %s packages, not OCI images", rt.Repo, rp.Format)
 	}
 	req := &request{Request: r, route: rt, Repo: rp, Caller: caller, cred: cred}
-	if rp.Type == repo.TypeRemote {
+	switch rp.Type {
+	case repo.TypeRemote:
 		return h.serveRemote(w, req)
+	case repo.TypeVirtual:
+		return h.serveVirtual(w, req)
 	}
-	m := r.Method
+	return h.serveLocal(w, req)
+}
+
+// serveLocal answers a request on a local repository.
+func (h *Handler) serveLocal(w http.ResponseWriter, req *request) error {
+	rt, m := req.route, req.Method
 	read := m == http.MethodGet || m == http.MethodHead
 	switch {
 	case rt.Kind == kindBlob && read:
@@ -135,7 +143,7 @@ func (h *Handler) serveName(w http.ResponseWriter, r *http.Request, escaped stri
 	case rt.Kind == kindReferrers && read:
 		return h.referrers(w, req)
 	}
-	return fault.Coded(fault.KindMethodNotAllowed, codeUnsupported, "%s is not allowed on %s", m, r.URL.Path)
+	return fault.Coded(fault.KindMethodNotAllowed, codeUnsupported, "%s is not allowed on %s", m, req.URL.Path)
 }
 
 // fail writes err as the spec's error document, with the challenge on a

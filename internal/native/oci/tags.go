@@ -17,7 +17,40 @@ const maxTagsPage = 1000
 // quarantine lane holds; n and last page through them, with a Link header
 // to the next page.
 func (h *Handler) listTags(w http.ResponseWriter, req *request) error {
+	names, err := h.tagNames(req)
+	if err != nil {
+		return err
+	}
+	return writeTags(w, req, names)
+}
+
+// tagNames are the tags of req's image in a local repository, in no
+// particular order, without those of held versions.
+func (h *Handler) tagNames(req *request) ([]string, error) {
 	ctx := req.Context()
+	tags, err := h.catalog.Tags(ctx, req.Caller, req.Repo.Key, req.Image)
+	if fe := fault.As(err); fe != nil && fe.Kind == fault.KindNotFound {
+		return nil, fault.Coded(fault.KindNotFound, codeNameUnknown, "%s has no image %q", req.Repo.Key, req.Image)
+	}
+	if err != nil {
+		return nil, err
+	}
+	hidden, err := h.catalog.HiddenVersions(ctx, req.Caller, req.Repo.Key, req.Image)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(tags))
+	for _, t := range tags {
+		if !hidden[t.Version] {
+			names = append(names, t.Name)
+		}
+	}
+	return names, nil
+}
+
+// writeTags answers tags/list with names: sorted, deduplicated, the page
+// n and last ask for, and a Link to the next page.
+func writeTags(w http.ResponseWriter, req *request, names []string) error {
 	q := req.URL.Query()
 	n := maxTagsPage
 	if s := q.Get("n"); s != "" {
@@ -28,28 +61,24 @@ func (h *Handler) listTags(w http.ResponseWriter, req *request) error {
 		n = min(v, maxTagsPage)
 	}
 	last := q.Get("last")
-	tags, err := h.catalog.Tags(ctx, req.Caller, req.Repo.Key, req.Image)
-	if fe := fault.As(err); fe != nil && fe.Kind == fault.KindNotFound {
-		return fault.Coded(fault.KindNotFound, codeNameUnknown, "%s has no image %q", req.Repo.Key, req.Image)
-	}
-	if err != nil {
-		return err
-	}
-	hidden, err := h.catalog.HiddenVersions(ctx, req.Caller, req.Repo.Key, req.Image)
-	if err != nil {
-		return err
-	}
-	names := make([]string, 0, len(tags))
-	for _, t := range tags {
-		if !hidden[t.Version] && (last == "" || t.Name > last) {
-			names = append(names, t.Name)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	page := make([]string, 0, min(len(names), n))
+	for _, name := range names {
+		if name > last {
+			page = append(page, name)
 		}
 	}
-	slices.Sort(names)
-	if len(names) > n {
-		names = names[:n]
-		next := url.Values{"n": {strconv.Itoa(n)}, "last": {names[len(names)-1]}}
+	if len(page) > n {
+		page = page[:n]
+		next := url.Values{"n": {strconv.Itoa(n)}, "last": {page[len(page)-1]}}
 		w.Header().Set("Link", "<"+Prefix+req.Name+"/tags/list?"+next.Encode()+`>; rel="next"`)
 	}
-	return writeJSON(w, "application/json", map[string]any{"name": req.Name, "tags": names})
+	return writeJSON(w, "application/json", tagList{Name: req.Name, Tags: page})
+}
+
+// tagList is the tags/list document.
+type tagList struct {
+	Name string   `json:"name"`
+	Tags []string `json:"tags"`
 }
