@@ -288,3 +288,28 @@ func TestVirtual(t *testing.T) {
 	}
 	env.Must(t, 200, "GET", "/v2/images/app/manifests/v3", env.AdminToken, nil)
 }
+
+// TestCatalog: _catalog lists the names the caller can read, byte-ordered,
+// with n/last paging.
+func TestCatalog(t *testing.T) {
+	env := startOCI(t)
+	env.CreateRepo(t, "secret", map[string]any{"format": "oci"})
+	for _, name := range []string{"images/b", "images/a/x", "secret/app"} {
+		putManifest(t, env, "/v2/"+name+"/manifests/v1", image(t, env, name, "l", nil))
+	}
+	var out struct{ Repositories []string }
+	r := env.Must(t, 200, "GET", "/v2/_catalog?n=2", env.AdminToken, nil)
+	json.Unmarshal(r.Body, &out)
+	if strings.Join(out.Repositories, ",") != "images/a/x,images/b" || !strings.Contains(r.Header.Get("Link"), "last=images%2Fb") {
+		t.Fatalf("first page: %v %v", out.Repositories, r.Header.Get("Link"))
+	}
+	json.Unmarshal(env.Must(t, 200, "GET", "/v2/_catalog?n=2&last=images/b", env.AdminToken, nil).Body, &out)
+	if strings.Join(out.Repositories, ",") != "secret/app" {
+		t.Fatalf("second page: %v", out.Repositories)
+	}
+	reader := env.Token(t, "reader", "repo:images:read")
+	json.Unmarshal(env.Must(t, 200, "GET", "/v2/_catalog", reader, nil).Body, &out)
+	if strings.Join(out.Repositories, ",") != "images/a/x,images/b" {
+		t.Fatalf("a reader of images sees: %v", out.Repositories)
+	}
+}

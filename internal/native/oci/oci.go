@@ -65,6 +65,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = h.ping(w, r)
 	case "token":
 		err = h.token(w, r)
+	case "_catalog":
+		err = h.listCatalog(w, r)
 	default:
 		err = h.serveName(w, r, rest)
 	}
