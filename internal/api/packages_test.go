@@ -327,6 +327,7 @@ func TestDatabaseRefusesChangesToPublishedVersions(t *testing.T) {
 			"UPDATE entries SET path = 'renamed' WHERE version_id = ?",
 			"DELETE FROM entries WHERE version_id = ?",
 			"INSERT INTO entries (version_id, repo_key, path, digest, size) VALUES (?, 'gen', 'a', '" + digestOf([]byte("C")) + "', 1)",
+			"INSERT INTO version_refs (version_id, repo_key, kind, digest) VALUES (?, 'gen', 'subject', '" + digestOf([]byte("C")) + "')",
 		}
 		for _, q := range refused {
 			if _, err := db.RawExec(t.Context(), q, v.VersionID); err == nil {

@@ -106,6 +106,13 @@ func TestPushAndPull(t *testing.T) {
 	if strings.Join(tags.Tags, ",") != "v1" {
 		t.Fatalf("tags: %+v", tags)
 	}
+	// The published referrer's subject is frozen with it (invariant 3).
+	db := env.Server.DB()
+	for _, q := range []string{"DELETE FROM version_refs", "UPDATE version_refs SET digest = 'sha256:00'"} {
+		if _, err := db.RawExec(t.Context(), q); err == nil {
+			t.Errorf("the database accepted: %s", q)
+		}
+	}
 }
 
 // TestManifestRefusals: what the registry refuses, with the spec's codes.
