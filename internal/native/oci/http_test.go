@@ -320,3 +320,39 @@ func TestCatalog(t *testing.T) {
 		t.Fatalf("a reader of images sees: %v", out.Repositories)
 	}
 }
+
+// TestDeletes: a tag goes (write); a manifest by digest is tombstoned
+// (admin), its tags no longer listed or pulled; pushing it again revives it.
+func TestDeletes(t *testing.T) {
+	env := startOCI(t)
+	name := "images/app"
+	m := image(t, env, name, "layer", nil)
+	d := digestOf(m)
+	putManifest(t, env, "/v2/"+name+"/manifests/v1", m)
+	putManifest(t, env, "/v2/"+name+"/manifests/v2", m)
+	writer := env.Token(t, "w", "repo:images:write")
+	env.Must(t, 202, "DELETE", "/v2/"+name+"/manifests/v2", writer, nil)
+	if r := env.Do(t, "GET", "/v2/"+name+"/manifests/v2", writer, nil); r.Status != 404 || !strings.Contains(string(r.Body), "MANIFEST_UNKNOWN") {
+		t.Fatalf("deleted tag: %d %s", r.Status, r.Body)
+	}
+	if r := env.Do(t, "DELETE", "/v2/"+name+"/manifests/"+d, writer, nil); r.Status != 403 {
+		t.Fatalf("a writer deleted a manifest: %d %s", r.Status, r.Body)
+	}
+	env.Must(t, 202, "DELETE", "/v2/"+name+"/manifests/"+d, env.AdminToken, nil)
+	for _, ref := range []string{"v1", d} {
+		if r := env.Do(t, "GET", "/v2/"+name+"/manifests/"+ref, env.AdminToken, nil); r.Status != 404 {
+			t.Errorf("GET %s of a deleted manifest: %d", ref, r.Status)
+		}
+	}
+	var tags struct{ Tags []string }
+	json.Unmarshal(env.Must(t, 200, "GET", "/v2/"+name+"/tags/list", env.AdminToken, nil).Body, &tags)
+	if len(tags.Tags) != 0 {
+		t.Errorf("tags of a deleted manifest: %v", tags.Tags)
+	}
+	if r := putManifest(t, env, "/v2/"+name+"/manifests/v3", m); r.Status != 201 {
+		t.Fatalf("pushing a deleted manifest again: %d %s", r.Status, r.Body)
+	}
+	for _, ref := range []string{"v1", "v3", d} {
+		env.Must(t, 200, "GET", "/v2/"+name+"/manifests/"+ref, env.AdminToken, nil)
+	}
+}

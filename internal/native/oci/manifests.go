@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/fault"
@@ -146,7 +147,11 @@ func (h *Handler) putManifest(w http.ResponseWriter, req *request) error {
 	if d.Subject != nil {
 		refs = append(refs, catalog.RefRequest{Kind: meta.RefSubject, Digest: d.Subject.Digest, ArtifactType: d.ArtifactType})
 	}
-	res, err := h.catalog.UploadFile(ctx, req.Caller, req.Repo.Key, catalog.FileUpload{Name: req.Image, Version: digest, Manifest: body, Files: files, Refs: refs})
+	upload := catalog.FileUpload{Name: req.Image, Version: digest, Manifest: body, Files: files, Refs: refs}
+	res, err := h.catalog.UploadFile(ctx, req.Caller, req.Repo.Key, upload)
+	if fe := fault.As(err); fe != nil && fe.Code == "version_tombstoned" {
+		res.PublishResult, err = h.revive(req, digest)
+	}
 	if err != nil {
 		return err
 	}
@@ -220,6 +225,23 @@ func (h *Handler) manifestFiles(req *request, d ociformat.Described) ([]catalog.
 		}
 	}
 	return files, nil
+}
+
+// revive answers a push of a manifest that was deleted: the push restores
+// it (catalog.Restore: audited, announced), for a caller who may delete
+// manifests, i.e. who could have deleted it; others get 409.
+func (h *Handler) revive(req *request, digest string) (catalog.PublishResult, error) {
+	ctx := req.Context()
+	if !req.Caller.Can(req.Repo.Key, auth.RoleAdmin) {
+		return catalog.PublishResult{}, fault.Coded(fault.KindConflict, "version_tombstoned",
+			"manifest %s was deleted from %s; a repository admin can push it again or restore it", digest, req.Name)
+	}
+	v, err := h.catalog.Get(ctx, req.Caller, req.Repo.Key, req.Image, digest)
+	if err != nil {
+		return catalog.PublishResult{}, err
+	}
+	restored, _, err := h.catalog.Restore(ctx, req.Caller, req.Repo.Key, v.Row.ID)
+	return catalog.PublishResult{Version: restored}, err
 }
 
 // deleteManifest answers DELETE /v2/<name>/manifests/<ref>: a digest

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/meta"
 )
 
 // maxTagsPage bounds one page of tags/list.
@@ -25,7 +26,8 @@ func (h *Handler) listTags(w http.ResponseWriter, req *request) error {
 }
 
 // tagNames are the tags of req's image in a local repository, in no
-// particular order, without those of held versions.
+// particular order, without those of versions that cannot be pulled
+// (deleted, or held by the quarantine lane).
 func (h *Handler) tagNames(req *request) ([]string, error) {
 	ctx := req.Context()
 	tags, err := h.catalog.Tags(ctx, req.Caller, req.Repo.Key, req.Image)
@@ -35,13 +37,17 @@ func (h *Handler) tagNames(req *request) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	hidden, err := h.catalog.HiddenVersions(ctx, req.Caller, req.Repo.Key, req.Image)
+	_, _, versions, err := h.catalog.Versions(ctx, req.Caller, req.Repo.Key, req.Image)
 	if err != nil {
 		return nil, err
 	}
+	pullable := make(map[string]bool, len(versions))
+	for _, v := range versions {
+		pullable[v.Version] = v.State == meta.VersionPublished && !v.Blocked()
+	}
 	names := make([]string, 0, len(tags))
 	for _, t := range tags {
-		if !hidden[t.Version] {
+		if pullable[t.Version] {
 			names = append(names, t.Name)
 		}
 	}
