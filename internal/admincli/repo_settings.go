@@ -18,6 +18,8 @@ type repoSettings struct {
 	MetadataTTLSeconds int `json:"metadataTtlSeconds"`
 	// DeployTo applies to virtual repositories.
 	DeployTo string `json:"deployTo"`
+	// ImmutableTags makes tags write-once.
+	ImmutableTags bool `json:"immutableTags"`
 }
 
 // repoSettingFlags binds one flag to each repository setting, shared by
@@ -35,7 +37,7 @@ type settingFlag struct {
 }
 
 // Names of the setting flags, for usage messages.
-const settingFlagNames = "--anonymous-read, --max-blob-bytes, --max-upload-sessions, --redirect-downloads, --metadata-ttl-seconds, --deploy-to"
+const settingFlagNames = "--anonymous-read, --max-blob-bytes, --max-upload-sessions, --redirect-downloads, --metadata-ttl-seconds, --deploy-to, --immutable-tags"
 
 // newRepoSettingFlags registers the setting flags on f.
 func newRepoSettingFlags(f *pflag.FlagSet) *repoSettingFlags {
@@ -53,6 +55,8 @@ func newRepoSettingFlags(f *pflag.FlagSet) *repoSettingFlags {
 		"remote repositories: how long fetched metadata (packuments, index pages) is served before the upstream is asked again, in `seconds` (0: 300)")
 	f.StringVar(&v.DeployTo, "deploy-to", "",
 		"virtual repositories: the local member (`key`) that publishes sent to the virtual repository go to (\"\": refused)")
+	f.BoolVar(&v.ImmutableTags, "immutable-tags", false,
+		"tags are set once and never moved or removed (OCI release tags; npm dist-tags would never move); --immutable-tags=false turns it off")
 	s.byFlag = []settingFlag{
 		{"anonymous-read", "anonymousRead", func() any { return v.AnonymousRead }},
 		{"max-blob-bytes", "maxBlobBytes", func() any { return v.MaxBlobBytes }},
@@ -60,6 +64,7 @@ func newRepoSettingFlags(f *pflag.FlagSet) *repoSettingFlags {
 		{"redirect-downloads", "redirectDownloads", func() any { return v.RedirectDownloads }},
 		{"metadata-ttl-seconds", "metadataTtlSeconds", func() any { return v.MetadataTTLSeconds }},
 		{"deploy-to", "deployTo", func() any { return v.DeployTo }},
+		{"immutable-tags", "immutableTags", func() any { return v.ImmutableTags }},
 	}
 	return s
 }

@@ -17,12 +17,14 @@ var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
 func ValidTag(tag string) bool { return tagPattern.MatchString(tag) }
 
 // PutTag points tag at a published version of a package (role write) and
-// returns the tag with the version it pointed at before ("" when new).
+// returns the tag with the version it pointed at before ("" when new). In a
+// repository whose tags are immutable (settings.immutableTags) a tag is set
+// once: pointing it at another version is 403 tag_immutable.
 func (s *Service) PutTag(ctx context.Context, caller *auth.Principal, repoKey, fullName, tag, version string) (meta.Tag, string, error) {
 	if !tagPattern.MatchString(tag) {
 		return meta.Tag{}, "", fault.BadRequest("tag", "want 1-128 characters of [A-Za-z0-9._-], not starting with . or -")
 	}
-	_, f, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleWrite)
+	r, f, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleWrite)
 	if err != nil {
 		return meta.Tag{}, "", err
 	}
@@ -35,6 +37,15 @@ func (s *Service) PutTag(ctx context.Context, caller *auth.Principal, repoKey, f
 		}
 		if err != nil {
 			return err
+		}
+		if r.Settings.ImmutableTags {
+			old, err := tx.GetTag(ctx, p.ID, tag)
+			switch {
+			case err == nil && old.VersionID != v.ID:
+				return tagImmutable(repoKey, fullName, tag, old.Version)
+			case err != nil && !errors.Is(err, meta.ErrNotFound):
+				return err
+			}
 		}
 		prevID, err := tx.PutTag(ctx, meta.Tag{PackageID: p.ID, Name: tag, VersionID: v.ID, UpdatedBy: caller.Name(), UpdatedAt: now})
 		if err != nil {
@@ -62,9 +73,17 @@ func (s *Service) PutTag(ctx context.Context, caller *auth.Principal, repoKey, f
 	return t, prev, err
 }
 
-// DeleteTag removes a tag (role write).
+// tagImmutable refuses moving or removing a tag of a repository whose tags
+// are immutable (settings.immutableTags).
+func tagImmutable(repoKey, fullName, tag, version string) error {
+	return fault.Coded(fault.KindForbidden, "tag_immutable",
+		"tags of repository %q are immutable: %s:%s stays on %s; push under a new tag", repoKey, fullName, tag, version).With("version", version)
+}
+
+// DeleteTag removes a tag (role write), unless the repository's tags are
+// immutable.
 func (s *Service) DeleteTag(ctx context.Context, caller *auth.Principal, repoKey, fullName, tag string) error {
-	_, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleWrite)
+	r, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleWrite)
 	if err != nil {
 		return err
 	}
@@ -76,6 +95,9 @@ func (s *Service) DeleteTag(ctx context.Context, caller *auth.Principal, repoKey
 		}
 		if err != nil {
 			return err
+		}
+		if r.Settings.ImmutableTags {
+			return tagImmutable(repoKey, fullName, tag, old.Version)
 		}
 		if err := tx.DeleteTag(ctx, p.ID, tag); err != nil {
 			return err

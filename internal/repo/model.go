@@ -50,6 +50,10 @@ type Settings struct {
 	// DeployTo is, for a virtual repository, the local member that
 	// publishes sent to the virtual repository go to ("": refused).
 	DeployTo string `json:"deployTo"`
+	// ImmutableTags makes tags write-once: a tag, once set, is never
+	// pointed at another version nor removed (OCI release tags; npm's
+	// dist-tags would never move).
+	ImmutableTags bool `json:"immutableTags"`
 }
 
 func (s Settings) validate() error {

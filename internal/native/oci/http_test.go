@@ -356,3 +356,30 @@ func TestDeletes(t *testing.T) {
 		env.Must(t, 200, "GET", "/v2/"+name+"/manifests/"+ref, env.AdminToken, nil)
 	}
 }
+
+// TestImmutableTags: with settings.immutableTags a tag is set once.
+func TestImmutableTags(t *testing.T) {
+	env := startOCI(t)
+	env.CreateRepo(t, "releases", map[string]any{"format": "oci", "settings": map[string]any{"immutableTags": true}})
+	name := "releases/app"
+	first := image(t, env, name, "one", nil)
+	if r := putManifest(t, env, "/v2/"+name+"/manifests/1.0", first); r.Status != 201 {
+		t.Fatalf("first push: %d %s", r.Status, r.Body)
+	}
+	if r := putManifest(t, env, "/v2/"+name+"/manifests/1.0", first); r.Status != 201 {
+		t.Fatalf("the same manifest again: %d %s", r.Status, r.Body)
+	}
+	second := image(t, env, name, "two", nil)
+	if r := putManifest(t, env, "/v2/"+name+"/manifests/1.0", second); r.Status != 403 || !strings.Contains(string(r.Body), "tag_immutable") {
+		t.Fatalf("re-pointing an immutable tag: %d %s", r.Status, r.Body)
+	}
+	if r := env.Do(t, "DELETE", "/v2/"+name+"/manifests/1.0", env.AdminToken, nil); r.Status != 403 {
+		t.Fatalf("deleting an immutable tag: %d %s", r.Status, r.Body)
+	}
+	if r := env.Must(t, 200, "GET", "/v2/"+name+"/manifests/1.0", env.AdminToken, nil); string(r.Body) != string(first) {
+		t.Fatalf("the tag moved: %s", r.Body)
+	}
+	if r := env.Do(t, "GET", "/v2/"+name+"/manifests/"+digestOf(second), env.AdminToken, nil); r.Status != 404 {
+		t.Fatalf("the refused push left its manifest: %d", r.Status)
+	}
+}

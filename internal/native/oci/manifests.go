@@ -126,6 +126,9 @@ func (h *Handler) putManifest(w http.ResponseWriter, req *request) error {
 			return fault.Coded(fault.KindBadRequest, codeDigestInvalid, "the manifest's digest is %s, not %s", digest, req.Ref)
 		}
 	}
+	if err := h.checkImmutable(req, tags, digest); err != nil {
+		return err
+	}
 	if !utf8.Valid(body) {
 		return fault.Coded(fault.KindBadRequest, codeManifestInvalid, "the manifest is not UTF-8 JSON")
 	}
@@ -225,6 +228,22 @@ func (h *Handler) manifestFiles(req *request, d ociformat.Described) ([]catalog.
 		}
 	}
 	return files, nil
+}
+
+// checkImmutable refuses, before anything is stored, a push that would
+// move an immutable tag (the catalog refuses it too, but after the
+// manifest would have been published untagged).
+func (h *Handler) checkImmutable(req *request, tags []string, digest string) error {
+	if !req.Repo.Settings.ImmutableTags {
+		return nil
+	}
+	for _, t := range tags {
+		old, err := h.catalog.Tag(req.Context(), req.Caller, req.Repo.Key, req.Image, t)
+		if err == nil && old.Version != digest {
+			return fault.Coded(fault.KindForbidden, "tag_immutable", "tags of repository %q are immutable: %s:%s stays on %s; push under a new tag", req.Repo.Key, req.Image, t, old.Version)
+		}
+	}
+	return nil
 }
 
 // revive answers a push of a manifest that was deleted: the push restores
