@@ -266,3 +266,16 @@ func pathOf(raw string) string {
 	}
 	return "the requested path"
 }
+
+// Cached returns the document Metadata keeps under key as it is, without
+// asking the upstream however old it is; false when there is none.
+func (g *Registry) Cached(ctx context.Context, r repo.Repo, key string) (Doc, bool, error) {
+	d, err := g.c.db.GetRemoteDoc(ctx, r.Key, key)
+	if errors.Is(err, meta.ErrNotFound) {
+		return Doc{}, false, nil
+	}
+	if err != nil {
+		return Doc{}, false, err
+	}
+	return Doc{Body: d.Body, FetchedAt: d.FetchedAt, Stale: g.c.now().Sub(d.FetchedAt) >= ttl(r)}, true, nil
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -25,15 +24,6 @@ const maxUpstreamTagPages = 20
 // stale, with a Warning, when the upstream is down), paged here as a
 // local repository pages its own.
 func (h *Handler) remoteTags(w http.ResponseWriter, req *request, up upstream) error {
-	q := req.URL.Query()
-	n := maxTagsPage
-	if s := q.Get("n"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < 0 {
-			return fault.Coded(fault.KindBadRequest, codeUnsupported, "n must be a whole number, not %q", abbreviate(s))
-		}
-		n = min(v, maxTagsPage)
-	}
 	rr := up.request("tags/list", "application/json", codeNameUnknown)
 	doc, err := h.remoteState().upstream.Metadata(req.Context(), req.Repo, rr.URL, func(ctx context.Context) ([]byte, error) {
 		return h.fetchTags(ctx, req, rr)
@@ -41,30 +31,44 @@ func (h *Handler) remoteTags(w http.ResponseWriter, req *request, up upstream) e
 	if err != nil {
 		return err
 	}
-	var list struct {
-		Tags []string `json:"tags"`
-	}
+	var list tagList
 	if err := json.Unmarshal(doc.Body, &list); err != nil {
 		return err // only fetchTags writes it
+	}
+	tags, err := h.pullableTags(req, up, list.Tags)
+	if err != nil {
+		return err
 	}
 	if doc.Stale {
 		warnStale(w, req, doc.FetchedAt)
 	}
-	last := q.Get("last")
-	names := make([]string, 0, len(list.Tags))
-	for _, t := range list.Tags {
-		if last == "" || t > last {
-			names = append(names, t)
+	return writeTags(w, req, tags)
+}
+
+// pullableTags leaves out of tags those that name, as this cache last
+// resolved them, a manifest the repository hides (held or rejected by the
+// quarantine lane, deleted, refused by a policy), as a local repository
+// leaves them out. The upstream is not asked: a tag never resolved here
+// is listed. One lookup per tag, and only when the image hides something.
+func (h *Handler) pullableTags(req *request, up upstream, tags []string) ([]string, error) {
+	ctx := req.Context()
+	hidden, err := h.catalog.HiddenVersions(ctx, req.Caller, req.Repo.Key, req.Image)
+	if err != nil || len(hidden) == 0 {
+		return tags, err
+	}
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		doc, ok, err := h.remoteState().upstream.Cached(ctx, req.Repo, up.url("manifests/"+t))
+		if err != nil {
+			return nil, err
 		}
+		var td tagDoc
+		if ok && json.Unmarshal(doc.Body, &td) == nil && hidden[td.Digest] {
+			continue
+		}
+		out = append(out, t)
 	}
-	slices.Sort(names)
-	names = slices.Compact(names)
-	if len(names) > n {
-		names = names[:n]
-		next := url.Values{"n": {strconv.Itoa(n)}, "last": {names[len(names)-1]}}
-		w.Header().Set("Link", "<"+Prefix+req.Name+"/tags/list?"+next.Encode()+`>; rel="next"`)
-	}
-	return writeJSON(w, "application/json", map[string]any{"name": req.Name, "tags": names})
+	return out, nil
 }
 
 // fetchTags reads the upstream's whole tag list, following its Link
@@ -76,9 +80,7 @@ func (h *Handler) fetchTags(ctx context.Context, req *request, rr remote.Registr
 		if err != nil {
 			return nil, err
 		}
-		var list struct {
-			Tags []string `json:"tags"`
-		}
+		var list tagList
 		body, err := netguard.ReadAll(resp.Body, remote.MaxMetadataBytes)
 		resp.Body.Close()
 		if err == nil {
@@ -90,7 +92,7 @@ func (h *Handler) fetchTags(ctx context.Context, req *request, rr remote.Registr
 		tags = append(tags, list.Tags...)
 		rr.URL = nextPage(rr.URL, resp.Header.Get("Link"))
 	}
-	return json.Marshal(map[string]any{"tags": tags})
+	return json.Marshal(tagList{Tags: tags})
 }
 
 // nextPage is the rel="next" target of a Link header, resolved against
@@ -142,9 +144,7 @@ func (h *Handler) remoteReferrers(w http.ResponseWriter, req *request, up upstre
 	if err != nil {
 		return err
 	}
-	var idx struct {
-		Manifests []ociformat.Descriptor `json:"manifests"`
-	}
+	var idx referrerIndex
 	if err := json.Unmarshal(doc.Body, &idx); err != nil {
 		return upstreamInvalid(req, "referrers index", err)
 	}
@@ -159,15 +159,10 @@ func (h *Handler) remoteReferrers(w http.ResponseWriter, req *request, up upstre
 			manifests = append(manifests, m)
 		}
 	}
-	if artifactType != "" {
-		w.Header().Set("OCI-Filters-Applied", "artifactType")
-	}
 	if doc.Stale {
 		warnStale(w, req, doc.FetchedAt)
 	}
-	return writeJSON(w, ociformat.MediaTypeImageIndex, map[string]any{
-		"schemaVersion": 2, "mediaType": ociformat.MediaTypeImageIndex, "manifests": manifests,
-	})
+	return writeReferrers(w, req, manifests)
 }
 
 // fetchIndex reads an image index from the upstream.

@@ -287,6 +287,11 @@ func TestRemoteQuarantine(t *testing.T) {
 			t.Errorf("GET %s of a held image: %d %s", path, r.Status, r.Body)
 		}
 	}
+	var tags struct{ Tags []string }
+	env.Must(t, 200, "GET", "/v2/hub/team/held/tags/list", admin, nil).JSON(t, &tags)
+	if len(tags.Tags) != 0 {
+		t.Errorf("tags of a held image are listed: %v", tags.Tags)
+	}
 	var q struct{ Items []struct{ ID string } }
 	env.Must(t, 200, "GET", "/v1/repos/hub/quarantine", admin, nil).JSON(t, &q)
 	if len(q.Items) != 1 {
@@ -295,6 +300,10 @@ func TestRemoteQuarantine(t *testing.T) {
 	env.Must(t, 200, "POST", "/v1/repos/hub/quarantine/"+q.Items[0].ID+"/release", admin, map[string]string{"note": "reviewed"})
 	mustPull(t, env, admin, "/v2/hub/team/held/manifests/v1", held, d)
 	mustPull(t, env, admin, "/v2/hub/team/held/blobs/"+digestOf(heldLayer), heldLayer, digestOf(heldLayer))
+	env.Must(t, 200, "GET", "/v2/hub/team/held/tags/list", admin, nil).JSON(t, &tags)
+	if strings.Join(tags.Tags, ",") != "v1" {
+		t.Errorf("tags of a released image: %v", tags.Tags)
+	}
 }
 
 // TestRemoteBlobMismatch: an upstream that sends bytes which do not match
@@ -342,5 +351,23 @@ func TestRemoteBlobMismatch(t *testing.T) {
 	defer mu.Unlock()
 	if layerGets != 2 {
 		t.Errorf("the upstream was asked for the layer %d times, want 2 (nothing kept)", layerGets)
+	}
+}
+
+// TestRemoteInVirtual: a remote member of a virtual repository serves
+// what its local members lack, blobs streamed through the virtual name.
+func TestRemoteInVirtual(t *testing.T) {
+	reg := ocitest.StartDistribution(t, ocitest.DistributionOptions{})
+	layer := []byte("a layer only upstream has")
+	m, d := pushUpstream(t, reg.URL, "team/app", "v1", layer, nil)
+	env := startRemote(t, reg.URL, nil)
+	env.CreateRepo(t, "images", map[string]any{"format": "oci"})
+	env.CreateRepo(t, "all", map[string]any{"format": "oci", "type": "virtual", "members": []string{"images", "hub"}})
+	mustPull(t, env, env.AdminToken, "/v2/all/team/app/manifests/v1", m, d)
+	mustPull(t, env, env.AdminToken, "/v2/all/team/app/blobs/"+digestOf(layer), layer, digestOf(layer))
+	var tags struct{ Tags []string }
+	env.Must(t, 200, "GET", "/v2/all/team/app/tags/list", env.AdminToken, nil).JSON(t, &tags)
+	if strings.Join(tags.Tags, ",") != "v1" {
+		t.Errorf("tags through the virtual repository: %v", tags.Tags)
 	}
 }
