@@ -37,13 +37,18 @@ type Handler struct {
 	transfer *transfer.Service
 	issuer   *registrytoken.Issuer
 	remote   *remote.Client
+	// upstream talks to remote repositories' registries (their tokens
+	// included); blobs knows which cached manifest uses which blob.
+	upstream *remote.Registry
+	blobs    *blobIndex
 	log      *slog.Logger
 	now      func() time.Time
 }
 
 // New returns the registry handler; issuer signs and verifies its tokens.
 func New(a *auth.Service, repos *repo.Service, c *catalog.Service, t *transfer.Service, issuer *registrytoken.Issuer, r *remote.Client, log *slog.Logger) *Handler {
-	return &Handler{auth: a, repos: repos, catalog: c, transfer: t, issuer: issuer, remote: r, log: log, now: time.Now}
+	return &Handler{auth: a, repos: repos, catalog: c, transfer: t, issuer: issuer, remote: r,
+		upstream: remote.NewRegistry(r), blobs: newBlobIndex(), log: log, now: time.Now}
 }
 
 // request is one request for a name.

@@ -171,7 +171,7 @@ type tagDoc struct {
 // remoteTag resolves req's tag upstream, through the metadata cache.
 func (h *Handler) remoteTag(req *request, up upstream) (tagDoc, remote.Doc, error) {
 	rr := up.request("manifests/"+req.Ref, manifestAccept, codeManifestUnknown)
-	doc, err := h.remoteState().upstream.Metadata(req.Context(), req.Repo, rr.URL, func(ctx context.Context) ([]byte, error) {
+	doc, err := h.upstream.Metadata(req.Context(), req.Repo, rr.URL, func(ctx context.Context) ([]byte, error) {
 		t, err := h.headTag(ctx, req.Repo, rr)
 		if err != nil {
 			return nil, err
@@ -192,7 +192,7 @@ func (h *Handler) remoteTag(req *request, up upstream) (tagDoc, remote.Doc, erro
 // Docker-Content-Digest says; an upstream that leaves it out (the spec
 // says SHOULD) is asked for the manifest itself, which is hashed.
 func (h *Handler) headTag(ctx context.Context, r repo.Repo, rr remote.RegistryRequest) (tagDoc, error) {
-	reg := h.remoteState().upstream
+	reg := h.upstream
 	rr.Method = http.MethodHead
 	resp, err := reg.Do(ctx, r, rr)
 	if err != nil {
@@ -247,9 +247,8 @@ func (h *Handler) cacheManifest(req *request, up upstream, digest string) error 
 	}
 	// Completed if the client leaves: others may be waiting for it.
 	ctx := context.WithoutCancel(req.Context())
-	st := h.remoteState()
 	rr := up.request("manifests/"+digest, manifestAccept, codeManifestUnknown)
-	return st.upstream.Fetch(ctx, req.Repo, "manifest\x00"+req.Image+"\x00"+digest, rr, func(resp *http.Response) error {
+	return h.upstream.Fetch(ctx, req.Repo, "manifest\x00"+req.Image+"\x00"+digest, rr, func(resp *http.Response) error {
 		body, err := readManifest(req.Repo, resp)
 		if err != nil {
 			return err
@@ -271,7 +270,7 @@ func (h *Handler) cacheManifest(req *request, up upstream, digest string) error 
 		}
 		// Known to the blob gate even if the lane holds it: its layers
 		// then answer 423, not 404.
-		st.blobs.image(req).add(digest, stored.Digest, d)
+		h.blobs.image(req).add(digest, stored.Digest, d)
 		_, err = h.catalog.CacheVersion(ctx, req.Caller, req.Repo.Key, catalog.CacheRequest{
 			Name: req.Image, Version: digest, Manifest: body,
 			Files: []catalog.CacheFile{{Path: manifestEntry, Digest: stored.Digest, MediaType: d.MediaType}},

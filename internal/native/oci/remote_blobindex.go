@@ -29,7 +29,7 @@ import (
 // manifest itself); a 423 when only manifests the quarantine lane holds
 // do; else 404 BLOB_UNKNOWN: the cache serves no blob it has not offered.
 func (h *Handler) blobOffered(req *request, digest string) error {
-	ib := h.remoteState().blobs.image(req)
+	ib := h.blobs.image(req)
 	users := ib.users(digest)
 	if len(users) == 0 {
 		if err := h.indexImage(req, ib); err != nil {

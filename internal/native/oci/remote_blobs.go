@@ -37,7 +37,7 @@ func (h *Handler) remoteBlob(w http.ResponseWriter, req *request, up upstream) e
 	rr := up.request("blobs/"+digest, "", codeBlobUnknown)
 	if req.Method == http.MethodHead {
 		rr.Method = http.MethodHead
-		resp, err := h.remoteState().upstream.Do(req.Context(), req.Repo, rr)
+		resp, err := h.upstream.Do(req.Context(), req.Repo, rr)
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (h *Handler) fetchBlob(w http.ResponseWriter, req *request, rr remote.Regis
 	ctx := context.WithoutCancel(req.Context())
 	stream := req.Header.Get("Range") == ""
 	var out *heldBack
-	err := h.remoteState().upstream.Fetch(ctx, req.Repo, "blob\x00"+digest, rr, func(resp *http.Response) error {
+	err := h.upstream.Fetch(ctx, req.Repo, "blob\x00"+digest, rr, func(resp *http.Response) error {
 		var body io.Reader = resp.Body
 		if stream {
 			out = &heldBack{w: w, start: func() { startBlob(w, digest, resp.ContentLength) }}

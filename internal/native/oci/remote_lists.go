@@ -25,7 +25,7 @@ const maxUpstreamTagPages = 20
 // local repository pages its own.
 func (h *Handler) remoteTags(w http.ResponseWriter, req *request, up upstream) error {
 	rr := up.request("tags/list", "application/json", codeNameUnknown)
-	doc, err := h.remoteState().upstream.Metadata(req.Context(), req.Repo, rr.URL, func(ctx context.Context) ([]byte, error) {
+	doc, err := h.upstream.Metadata(req.Context(), req.Repo, rr.URL, func(ctx context.Context) ([]byte, error) {
 		return h.fetchTags(ctx, req, rr)
 	})
 	if err != nil {
@@ -58,7 +58,7 @@ func (h *Handler) pullableTags(req *request, up upstream, tags []string) ([]stri
 	}
 	out := make([]string, 0, len(tags))
 	for _, t := range tags {
-		doc, ok, err := h.remoteState().upstream.Cached(ctx, req.Repo, up.url("manifests/"+t))
+		doc, ok, err := h.upstream.Cached(ctx, req.Repo, up.url("manifests/"+t))
 		if err != nil {
 			return nil, err
 		}
@@ -76,7 +76,7 @@ func (h *Handler) pullableTags(req *request, up upstream, tags []string) ([]stri
 func (h *Handler) fetchTags(ctx context.Context, req *request, rr remote.RegistryRequest) ([]byte, error) {
 	var tags []string
 	for page := 0; rr.URL != "" && page < maxUpstreamTagPages; page++ {
-		resp, err := h.remoteState().upstream.Do(ctx, req.Repo, rr)
+		resp, err := h.upstream.Do(ctx, req.Repo, rr)
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +129,7 @@ func (h *Handler) remoteReferrers(w http.ResponseWriter, req *request, up upstre
 		return fault.Coded(fault.KindBadRequest, codeDigestInvalid, "%v", err)
 	}
 	rr := up.request("referrers/"+req.Ref, ociformat.MediaTypeImageIndex, codeManifestUnknown)
-	doc, err := h.remoteState().upstream.Metadata(req.Context(), req.Repo, rr.URL, func(ctx context.Context) ([]byte, error) {
+	doc, err := h.upstream.Metadata(req.Context(), req.Repo, rr.URL, func(ctx context.Context) ([]byte, error) {
 		body, err := h.fetchIndex(ctx, req, rr)
 		if !isNotFound(err) {
 			return body, err
@@ -167,7 +167,7 @@ func (h *Handler) remoteReferrers(w http.ResponseWriter, req *request, up upstre
 
 // fetchIndex reads an image index from the upstream.
 func (h *Handler) fetchIndex(ctx context.Context, req *request, rr remote.RegistryRequest) ([]byte, error) {
-	resp, err := h.remoteState().upstream.Do(ctx, req.Repo, rr)
+	resp, err := h.upstream.Do(ctx, req.Repo, rr)
 	if err != nil {
 		return nil, err
 	}
