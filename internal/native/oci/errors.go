@@ -24,13 +24,16 @@ const (
 	codeDenied              = "DENIED"
 	codeUnsupported         = "UNSUPPORTED"
 	codeTooManyRequests     = "TOOMANYREQUESTS"
+	// codeUnknown is Distribution's code for failures of the registry
+	// itself or of an upstream: the spec defines none.
+	codeUnknown = "UNKNOWN"
 )
 
 var specCodes = map[string]bool{
 	codeBlobUnknown: true, codeBlobUploadInvalid: true, codeBlobUploadUnknown: true, codeDigestInvalid: true,
 	codeManifestBlobUnknown: true, codeManifestInvalid: true, codeManifestUnknown: true, codeNameInvalid: true,
 	codeNameUnknown: true, codeSizeInvalid: true, codeUnauthorized: true, codeDenied: true, codeUnsupported: true,
-	codeTooManyRequests: true,
+	codeTooManyRequests: true, codeUnknown: true,
 }
 
 // byCode maps the node's own stable codes, which the services return, to
@@ -73,6 +76,8 @@ func ociCode(fe *fault.Error) string {
 		return codeBlobUploadInvalid
 	case fault.KindTooManyRequests:
 		return codeTooManyRequests
+	case fault.KindInternal, fault.KindBadGateway, fault.KindUnavailable:
+		return codeUnknown
 	}
 	return codeUnsupported
 }
