@@ -39,11 +39,31 @@ func (q Q) InsertBlob(ctx context.Context, b Blob) (bool, error) {
 
 // GetBlob returns a blob's record, ErrNotFound if none.
 func (q Q) GetBlob(ctx context.Context, digest string) (Blob, error) {
+	return scanBlob(q.queryRow(ctx, "SELECT digest, size, md5, sha1, sha512, created_at FROM blobs WHERE digest = ?", digest))
+}
+
+// BlobBySHA512 returns the blob whose SHA-512 is sha512Hex (lowercase hex),
+// ErrNotFound if none is recorded with it: the store addresses blobs by
+// SHA-256 only, so a sha512: digest is resolved here. A blob's SHA-512 is
+// recorded when a chunked upload finishes (it hashed the bytes as they came)
+// or when the checksummer reaches it.
+func (q Q) BlobBySHA512(ctx context.Context, sha512Hex string) (Blob, error) {
+	return scanBlob(q.queryRow(ctx, "SELECT digest, size, md5, sha1, sha512, created_at FROM blobs WHERE sha512 = ? ORDER BY digest LIMIT 1", sha512Hex))
+}
+
+// SetBlobSHA512 records a blob's SHA-512 (lowercase hex) measured while its
+// bytes streamed in, unless one is recorded already. The other checksums
+// stay for the checksummer (BlobsMissingChecksums still lists the blob).
+func (q Q) SetBlobSHA512(ctx context.Context, digest, sha512Hex string) error {
+	_, err := q.exec(ctx, "UPDATE blobs SET sha512 = ? WHERE digest = ? AND sha512 IS NULL", sha512Hex, digest)
+	return err
+}
+
+func scanBlob(row scanner) (Blob, error) {
 	var b Blob
 	var md5, sha1, sha512 sql.NullString
 	var created int64
-	err := q.queryRow(ctx, "SELECT digest, size, md5, sha1, sha512, created_at FROM blobs WHERE digest = ?", digest).
-		Scan(&b.Digest, &b.Size, &md5, &sha1, &sha512, &created)
+	err := row.Scan(&b.Digest, &b.Size, &md5, &sha1, &sha512, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Blob{}, ErrNotFound
 	}
@@ -60,9 +80,11 @@ func (q Q) SetChecksums(ctx context.Context, digest, md5, sha1, sha512 string) e
 	return err
 }
 
-// BlobsMissingChecksums lists up to limit digests whose checksums are not computed yet.
+// BlobsMissingChecksums lists up to limit digests whose checksums are not
+// all computed yet. A blob may have its SHA-512 without the others (a
+// chunked upload measures it), so any missing one counts.
 func (q Q) BlobsMissingChecksums(ctx context.Context, limit int) ([]string, error) {
-	return q.queryStrings(ctx, "SELECT digest FROM blobs WHERE sha512 IS NULL ORDER BY created_at LIMIT ?", limit)
+	return q.queryStrings(ctx, "SELECT digest FROM blobs WHERE md5 IS NULL OR sha1 IS NULL OR sha512 IS NULL ORDER BY created_at LIMIT ?", limit)
 }
 
 // LinkBlob makes a recorded blob visible in a repository, unless it already

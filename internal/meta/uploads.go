@@ -22,15 +22,27 @@ type Upload struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	ExpiresAt      time.Time
+	// Chunked sessions only (HashState not nil): the bytes received so far,
+	// in Parts chunks, and the running SHA-256 and SHA-512 states over them
+	// (crypto/sha256 and crypto/sha512 MarshalBinary).
+	Received    int64
+	Parts       int
+	HashState   []byte
+	SHA512State []byte
 }
 
-const uploadColumns = "id, repo_key, state, expected_digest, expected_length, digest, size, linked, error, created_by, created_at, updated_at, expires_at"
+// Chunked reports whether u is a chunked session (appended to in order,
+// hashed as the bytes arrive) rather than one of numbered parts.
+func (u Upload) Chunked() bool { return u.HashState != nil }
+
+const uploadColumns = "id, repo_key, state, expected_digest, expected_length, digest, size, linked, error, created_by, created_at, updated_at, expires_at, received, parts, hash_state, sha512_state"
 
 // InsertUpload stores a new session.
 func (q Q) InsertUpload(ctx context.Context, u Upload) error {
-	_, err := q.exec(ctx, "INSERT INTO uploads ("+uploadColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := q.exec(ctx, "INSERT INTO uploads ("+uploadColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		u.ID, u.Repo, u.State, u.ExpectedDigest, u.ExpectedLength, u.Digest, u.Size, boolInt(u.Linked), u.Error,
-		u.CreatedBy, Micros(u.CreatedAt), Micros(u.UpdatedAt), Micros(u.ExpiresAt))
+		u.CreatedBy, Micros(u.CreatedAt), Micros(u.UpdatedAt), Micros(u.ExpiresAt),
+		u.Received, u.Parts, nullBytes(u.HashState), nullBytes(u.SHA512State))
 	return err
 }
 
@@ -53,6 +65,13 @@ type UploadChange struct {
 	Size   *int64
 	Linked *bool
 	Error  *string
+	// ExpectedDigest, when not nil, records the digest the client named
+	// (a chunked session learns it only when it is finished).
+	ExpectedDigest *string
+	// AtReceived, when not nil, is a second condition: the session has
+	// received exactly this many bytes (a chunked session's finish must not
+	// race an append it has not seen).
+	AtReceived *int64
 }
 
 // TransitionUpload moves a session from one of c.From to c.To in one
@@ -77,10 +96,18 @@ func (q Q) TransitionUpload(ctx context.Context, c UploadChange) (bool, error) {
 		query += ", error = ?"
 		args = append(args, *c.Error)
 	}
+	if c.ExpectedDigest != nil {
+		query += ", expected_digest = ?"
+		args = append(args, *c.ExpectedDigest)
+	}
 	query += " WHERE id = ? AND state IN (" + placeholders(len(c.From)) + ")"
 	args = append(args, c.ID)
 	for _, f := range c.From {
 		args = append(args, f)
+	}
+	if c.AtReceived != nil {
+		query += " AND received = ?"
+		args = append(args, *c.AtReceived)
 	}
 	res, err := q.exec(ctx, query, args...)
 	if err != nil {
@@ -164,7 +191,7 @@ func scanUpload(s scanner) (Upload, error) {
 	var linked int
 	var created, updated, expires int64
 	if err := s.Scan(&u.ID, &u.Repo, &u.State, &u.ExpectedDigest, &expLen, &u.Digest, &size, &linked, &u.Error,
-		&u.CreatedBy, &created, &updated, &expires); err != nil {
+		&u.CreatedBy, &created, &updated, &expires, &u.Received, &u.Parts, &u.HashState, &u.SHA512State); err != nil {
 		return Upload{}, err
 	}
 	if expLen.Valid {
@@ -176,6 +203,14 @@ func scanUpload(s scanner) (Upload, error) {
 	u.Linked = linked != 0
 	u.CreatedAt, u.UpdatedAt, u.ExpiresAt = FromMicros(created), FromMicros(updated), FromMicros(expires)
 	return u, nil
+}
+
+// nullBytes binds an empty or nil slice as NULL, the same on every driver.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 func boolInt(b bool) int {
@@ -197,4 +232,66 @@ func placeholders(n int) string {
 		b = append(b, '?')
 	}
 	return string(b)
+}
+
+// UploadAppend moves a chunked session past one more chunk.
+type UploadAppend struct {
+	ID          string
+	From        int64 // the bytes received the appender saw; the compare-and-set condition
+	Received    int64
+	Parts       int
+	HashState   []byte
+	SHA512State []byte
+	At          time.Time
+}
+
+// AppendUpload records a chunk of a chunked session in one statement. It
+// reports false when the session is no longer open or has received other
+// bytes since the caller read it (a concurrent append won), so that of two
+// appends that saw the same session exactly one lands.
+func (q Q) AppendUpload(ctx context.Context, a UploadAppend) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE uploads SET received = ?, parts = ?, hash_state = ?, sha512_state = ?, updated_at = ?
+		WHERE id = ? AND state = 'open' AND received = ? AND hash_state IS NOT NULL`,
+		a.Received, a.Parts, nullBytes(a.HashState), nullBytes(a.SHA512State), Micros(a.At), a.ID, a.From)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// UploadChunk is one chunk a chunked session accepted: chunk N of the
+// session, Size bytes from Start, staged under a name that carries Tag.
+type UploadChunk struct {
+	Upload string
+	N      int
+	Tag    string
+	Start  int64
+	Size   int64
+}
+
+// InsertUploadChunk records a chunk, in the transaction of the AppendUpload
+// that accepted it.
+func (q Q) InsertUploadChunk(ctx context.Context, c UploadChunk) error {
+	_, err := q.exec(ctx, "INSERT INTO upload_chunks (upload_id, n, tag, start_offset, size) VALUES (?, ?, ?, ?, ?)",
+		c.Upload, c.N, c.Tag, c.Start, c.Size)
+	return err
+}
+
+// UploadChunks lists a session's chunks in order.
+func (q Q) UploadChunks(ctx context.Context, id string) ([]UploadChunk, error) {
+	rows, err := q.query(ctx, "SELECT upload_id, n, tag, start_offset, size FROM upload_chunks WHERE upload_id = ? ORDER BY n", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []UploadChunk
+	for rows.Next() {
+		var c UploadChunk
+		if err := rows.Scan(&c.Upload, &c.N, &c.Tag, &c.Start, &c.Size); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }

@@ -38,7 +38,8 @@ func (c *Checksummer) Ensure(ctx context.Context, d blob.Digest) (blob.Checksums
 	if err != nil {
 		return blob.Checksums{}, err
 	}
-	if b.SHA512 != "" {
+	// All three, not one: a chunked upload records the SHA-512 alone.
+	if b.MD5 != "" && b.SHA1 != "" && b.SHA512 != "" {
 		return blob.Checksums{MD5: b.MD5, SHA1: b.SHA1, SHA512: b.SHA512}, nil
 	}
 	sums, err := blob.ComputeChecksums(ctx, c.store, d)

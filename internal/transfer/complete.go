@@ -26,9 +26,8 @@ func (s *Service) Complete(ctx context.Context, caller *auth.Principal, repoKey,
 	if u.State != StateOpen {
 		return s.settled(ctx, caller, u, "complete") // completing twice changes nothing
 	}
-	if !s.opt.Now().Before(u.ExpiresAt) {
-		u.State = StateExpired
-		return Session{}, stateConflict(u, "complete")
+	if err := s.notExpired(u, "complete"); err != nil {
+		return Session{}, err
 	}
 	if ok, err := s.transition(ctx, meta.UploadChange{ID: id, From: []string{StateOpen}, To: StateAssembling}); err != nil || !ok {
 		return s.lostRace(ctx, caller, id, "complete", err)
@@ -100,8 +99,13 @@ func (s *Service) assemble(ctx context.Context, caller *auth.Principal, u meta.U
 		return "", 0, false, fault.Coded(fault.KindBadRequest, "upload_parts_missing",
 			"parts %v are missing; parts must be numbered 1..N without gaps", missing).With("missing", missing)
 	}
-	sums, err := blob.Ingest(ctx, s.store, assembledName(u.ID), &partsReader{ctx: ctx, store: s.store, id: u.ID, parts: parts},
-		blob.Expect{Size: -1, MaxSize: max})
+	names := make([]string, len(parts))
+	for i, p := range parts {
+		names[i] = partName(u.ID, p.Number)
+	}
+	pr := &partsReader{ctx: ctx, store: s.store, names: names}
+	defer pr.Close()
+	sums, err := blob.Ingest(ctx, s.store, assembledName(u.ID), pr, blob.Expect{Size: -1, MaxSize: max})
 	if errors.Is(err, blob.ErrTooLarge) {
 		return "", 0, false, tooLarge(max)
 	}
@@ -111,27 +115,26 @@ func (s *Service) assemble(ctx context.Context, caller *auth.Principal, u meta.U
 	return string(sums.Digest), sums.Size, false, nil
 }
 
-// partsReader reads the staged parts one after another, opening each only
-// when the previous one is exhausted.
+// partsReader reads staged objects (parts or chunks) one after another,
+// opening each only when the previous one is exhausted.
 type partsReader struct {
 	ctx   context.Context
 	store blob.Store
-	id    string
-	parts []Part
+	names []string
 	cur   io.ReadCloser
 }
 
 func (p *partsReader) Read(b []byte) (int, error) {
 	for {
 		if p.cur == nil {
-			if len(p.parts) == 0 {
+			if len(p.names) == 0 {
 				return 0, io.EOF
 			}
-			rc, err := p.store.OpenStaged(p.ctx, partName(p.id, p.parts[0].Number))
+			rc, err := p.store.OpenStaged(p.ctx, p.names[0])
 			if err != nil {
-				return 0, fmt.Errorf("part %d: %w", p.parts[0].Number, err)
+				return 0, fmt.Errorf("staged %s: %w", p.names[0], err)
 			}
-			p.cur, p.parts = rc, p.parts[1:]
+			p.cur, p.names = rc, p.names[1:]
 		}
 		n, err := p.cur.Read(b)
 		if err == io.EOF {
@@ -144,6 +147,17 @@ func (p *partsReader) Read(b []byte) (int, error) {
 		}
 		return n, err
 	}
+}
+
+// Close closes the staged object being read, if any: an error stops a
+// read half-way through one.
+func (p *partsReader) Close() error {
+	if p.cur == nil {
+		return nil
+	}
+	err := p.cur.Close()
+	p.cur = nil
+	return err
 }
 
 // Commit verifies the assembled object against the expected digest and
@@ -159,9 +173,8 @@ func (s *Service) Commit(ctx context.Context, caller *auth.Principal, repoKey, i
 	if u.State != StateCompleted {
 		return s.settled(ctx, caller, u, "commit")
 	}
-	if !s.opt.Now().Before(u.ExpiresAt) {
-		u.State = StateExpired
-		return Session{}, stateConflict(u, "commit")
+	if err := s.notExpired(u, "commit"); err != nil {
+		return Session{}, err
 	}
 	if verr := verify(u); verr != nil {
 		msg := verr.Error()
@@ -215,10 +228,11 @@ func verify(u meta.Upload) *blob.VerificationError {
 	return nil
 }
 
-// Abort discards a session and its bytes (role write). Aborting an aborted
-// session answers the same again; a committed one cannot be aborted.
+// Abort discards a session of either kind and its bytes (role write).
+// Aborting an aborted session answers the same again; a committed one cannot
+// be aborted.
 func (s *Service) Abort(ctx context.Context, caller *auth.Principal, repoKey, id string) (Session, error) {
-	u, err := s.session(ctx, caller, repoKey, id)
+	_, u, err := s.sessionIn(ctx, caller, repoKey, id)
 	if err != nil {
 		return Session{}, err
 	}
@@ -239,16 +253,30 @@ func (s *Service) Abort(ctx context.Context, caller *auth.Principal, repoKey, id
 }
 
 // link records blob digest and makes it visible in repository r, with the
-// session change (if any) and the audit record, in one transaction. It
-// reports whether the blob was new to the store. The committed link goes
-// into this node's link cache (write-through): the first download after an
-// upload, often right after it, needs no lookup.
+// session change (if any) and the audit record "blob.commit": see linkBlob.
 func (s *Service) link(ctx context.Context, caller *auth.Principal, r repo.Repo, digest string, size int64, change *meta.UploadChange) (bool, error) {
-	repoKey := r.Key
+	return s.linkBlob(ctx, caller, r, linkSpec{blob: meta.Blob{Digest: digest, Size: size}, change: change})
+}
+
+// linkSpec is what linkBlob records.
+type linkSpec struct {
+	blob    meta.Blob          // Digest and Size; SHA512 too when it was measured on the way in
+	change  *meta.UploadChange // the session's transition, nil for none
+	details map[string]any     // audit details besides the blob's
+}
+
+// linkBlob records a blob (with its SHA-512 when measured) and makes it
+// visible in repository r, with the session change (if any) and the audit
+// record "blob.commit", in one transaction. It reports whether the blob was
+// new to the store. The committed link goes into this node's link cache
+// (write-through): the first download after an upload, often right after
+// it, needs no lookup.
+func (s *Service) linkBlob(ctx context.Context, caller *auth.Principal, r repo.Repo, spec linkSpec) (bool, error) {
+	repoKey, digest, size := r.Key, spec.blob.Digest, spec.blob.Size
 	var created bool
 	now := s.opt.Now().UTC()
 	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
-		if change != nil {
+		if change := spec.change; change != nil {
 			change.At = now
 			ok, err := tx.TransitionUpload(ctx, *change)
 			if err != nil {
@@ -262,13 +290,21 @@ func (s *Service) link(ctx context.Context, caller *auth.Principal, r repo.Repo,
 		if created, err = tx.InsertBlob(ctx, meta.Blob{Digest: digest, Size: size, CreatedAt: now}); err != nil {
 			return err
 		}
+		if spec.blob.SHA512 != "" {
+			if err := tx.SetBlobSHA512(ctx, digest, spec.blob.SHA512); err != nil {
+				return err
+			}
+		}
 		linked, err := tx.LinkBlob(ctx, repoKey, digest, caller.Name(), now)
 		if err != nil {
 			return err
 		}
 		details := map[string]any{"digest": digest, "length": size, "newBlob": created, "newLink": linked}
-		if change != nil {
-			details["upload"] = change.ID
+		if spec.change != nil {
+			details["upload"] = spec.change.ID
+		}
+		for k, v := range spec.details {
+			details[k] = v
 		}
 		return tx.InsertAudit(ctx, meta.AuditRecord{
 			At: now, Actor: caller.Name(), ActorVia: caller.Via(), Action: "blob.commit", Resource: "repo/" + repoKey + "/blobs/" + digest,

@@ -22,4 +22,24 @@
 // blob is kept and the duplicate dropped) and links it into the repository, in
 // one transaction with the session change and its audit record. Only then is
 // the blob readable there.
+//
+// A chunked session (OCI's POST, PATCH..., PUT ?digest=) runs through the
+// same states, driven by other calls. Its row carries the bytes received,
+// the chunk count and the running SHA-256 and SHA-512 states; each chunk is
+// staged under a name of its own while both hashes are fed, and the row
+// takes the new states by a compare-and-set on the bytes received, so one
+// of two racing appends lands and the other's object is deleted:
+//
+//	                  AppendChunk
+//	                  ┌─────┐
+//	                  ▼     │                   one chunk
+//	CreateChunked ─► open ──┴─ FinishChunked ─┬──────────────► completed ─► committed
+//	                  │ ▲     digest matches  │ none or several   ▲ (promote, link)
+//	                  │ │                     └─► assembling ─────┘
+//	                  │ └──── error ──────────────────┘
+//	                  ├── digest mismatch, Abort ─► aborted
+//	                  └── expires (sweeper) ─► expired
+//
+// The digest is compared with the saved states, never by reading the bytes
+// back; only several chunks are read again, to write them as one object.
 package transfer

@@ -46,12 +46,11 @@ func (s *Service) writePart(ctx context.Context, u meta.Upload, n int, body io.R
 	if n < 1 || n > s.opt.MaxParts {
 		return Part{}, fault.BadRequest("part", "part numbers run from 1 to %d", s.opt.MaxParts)
 	}
-	if u.State != StateOpen {
-		return Part{}, stateConflict(u, "add a part")
+	if u.Chunked() {
+		return Part{}, modeConflict(u) // a pre-signed URL is never issued for one; PutPartDirect checks the row itself
 	}
-	if !s.opt.Now().Before(u.ExpiresAt) {
-		u.State = StateExpired
-		return Part{}, stateConflict(u, "add a part")
+	if err := s.openNow(u, "add a part"); err != nil {
+		return Part{}, err
 	}
 	limit := s.opt.MaxPartSize
 	info, err := blob.Stage(ctx, s.store, partName(u.ID, n), body, limit)

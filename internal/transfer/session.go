@@ -60,31 +60,9 @@ func (s *Service) Create(ctx context.Context, caller *auth.Principal, repoKey st
 			return Session{}, tooLarge(max)
 		}
 	}
-	now := s.opt.Now().UTC().Truncate(time.Microsecond)
-	u := meta.Upload{
-		ID: newID(), Repo: repoKey, State: StateOpen, ExpectedDigest: req.ExpectedDigest, ExpectedLength: req.ExpectedLength,
-		CreatedBy: caller.Name(), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.opt.SessionTTL),
-	}
-	maxSessions := s.opt.MaxSessions
-	if r.Settings.MaxUploadSessions > 0 {
-		maxSessions = r.Settings.MaxUploadSessions
-	}
-	err = s.db.Tx(ctx, func(tx *meta.Tx) error {
-		if err := tx.LockRepo(ctx, repoKey); err != nil {
-			return err
-		}
-		n, err := tx.CountUploads(ctx, repoKey, unfinished)
-		if err != nil {
-			return err
-		}
-		if n >= maxSessions {
-			return fault.Coded(fault.KindTooManyRequests, "too_many_upload_sessions",
-				"repository %q has %d unfinished upload sessions (limit %d); finish or abort some first", repoKey, n, maxSessions).
-				With("limit", maxSessions)
-		}
-		return tx.InsertUpload(ctx, u)
-	})
-	if err != nil {
+	u := s.newUpload(caller, repoKey)
+	u.ExpectedDigest, u.ExpectedLength = req.ExpectedDigest, req.ExpectedLength
+	if err := s.insertSession(ctx, r, u); err != nil {
 		return Session{}, err
 	}
 	// A new session has no parts: answer without asking the store, so an
@@ -98,9 +76,45 @@ func (s *Service) Create(ctx context.Context, caller *auth.Principal, repoKey st
 	return sess, nil
 }
 
-// Get returns a session with the parts received so far (role write).
+// newUpload is the row of a new open session of repoKey.
+func (s *Service) newUpload(caller *auth.Principal, repoKey string) meta.Upload {
+	now := s.opt.Now().UTC().Truncate(time.Microsecond)
+	return meta.Upload{
+		ID: newID(), Repo: repoKey, State: StateOpen,
+		CreatedBy: caller.Name(), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.opt.SessionTTL),
+	}
+}
+
+// insertSession stores session u of repository r unless r has as many
+// unfinished sessions as it may (429 too_many_upload_sessions): counted and
+// inserted under the repository's lock, so concurrent creates cannot both
+// take the last place.
+func (s *Service) insertSession(ctx context.Context, r repo.Repo, u meta.Upload) error {
+	maxSessions := s.opt.MaxSessions
+	if r.Settings.MaxUploadSessions > 0 {
+		maxSessions = r.Settings.MaxUploadSessions
+	}
+	return s.db.Tx(ctx, func(tx *meta.Tx) error {
+		if err := tx.LockRepo(ctx, r.Key); err != nil {
+			return err
+		}
+		n, err := tx.CountUploads(ctx, r.Key, unfinished)
+		if err != nil {
+			return err
+		}
+		if n >= maxSessions {
+			return fault.Coded(fault.KindTooManyRequests, "too_many_upload_sessions",
+				"repository %q has %d unfinished upload sessions (limit %d); finish or abort some first", r.Key, n, maxSessions).
+				With("limit", maxSessions)
+		}
+		return tx.InsertUpload(ctx, u)
+	})
+}
+
+// Get returns a session of either kind with the parts received so far (role
+// write; a chunked session lists none: see ChunkedStatus).
 func (s *Service) Get(ctx context.Context, caller *auth.Principal, repoKey, id string) (Session, error) {
-	u, err := s.session(ctx, caller, repoKey, id)
+	_, u, err := s.sessionIn(ctx, caller, repoKey, id)
 	if err != nil {
 		return Session{}, err
 	}
@@ -174,16 +188,40 @@ func (s *Service) writable(ctx context.Context, caller *auth.Principal, repoKey 
 	return r, nil
 }
 
-// session loads a session of repoKey the caller may write to.
+// session loads a session of numbered parts of repoKey the caller may
+// write to.
 func (s *Service) session(ctx context.Context, caller *auth.Principal, repoKey, id string) (meta.Upload, error) {
-	if _, err := s.writable(ctx, caller, repoKey); err != nil {
-		return meta.Upload{}, err
+	_, u, err := s.sessionIn(ctx, caller, repoKey, id)
+	if err == nil && u.Chunked() {
+		return meta.Upload{}, modeConflict(u)
+	}
+	return u, err
+}
+
+// sessionIn loads a session of either kind of repoKey the caller may write
+// to, with the repository.
+func (s *Service) sessionIn(ctx context.Context, caller *auth.Principal, repoKey, id string) (repo.Repo, meta.Upload, error) {
+	r, err := s.writable(ctx, caller, repoKey)
+	if err != nil {
+		return repo.Repo{}, meta.Upload{}, err
 	}
 	u, err := s.db.GetUpload(ctx, id)
 	if errors.Is(err, meta.ErrNotFound) || (err == nil && u.Repo != repoKey) {
-		return meta.Upload{}, fault.Coded(fault.KindNotFound, "upload_not_found", "upload session %q not found in repository %q", id, repoKey)
+		return repo.Repo{}, meta.Upload{}, fault.Coded(fault.KindNotFound, "upload_not_found", "upload session %q not found in repository %q", id, repoKey)
 	}
-	return u, err
+	return r, u, err
+}
+
+// modeConflict refuses an action of the other kind of session: numbered
+// parts are hashed only when assembled, chunks as they arrive, and mixing
+// the two would leave the hash state describing bytes that are not there.
+func modeConflict(u meta.Upload) error {
+	kind, other := "numbered parts", "chunked (OCI) uploads"
+	if u.Chunked() {
+		kind, other = "chunks appended in order", "numbered parts"
+	}
+	return fault.Coded(fault.KindConflict, "upload_mode_conflict",
+		"upload session %s takes %s; it cannot be used for %s", u.ID, kind, other).With("chunked", u.Chunked())
 }
 
 func (s *Service) maxBlobBytes(r repo.Repo) int64 {
@@ -195,6 +233,24 @@ func (s *Service) maxBlobBytes(r repo.Repo) int64 {
 
 func tooLarge(max int64) error {
 	return fault.Coded(fault.KindTooLarge, "blob_too_large", "the blob exceeds this repository's limit of %d bytes", max).With("limit", max)
+}
+
+// openNow checks that parts or chunks may still be added to u: it is open
+// and not past its expiry (which the sweeper may not have recorded yet).
+func (s *Service) openNow(u meta.Upload, action string) error {
+	if u.State != StateOpen {
+		return stateConflict(u, action)
+	}
+	return s.notExpired(u, action)
+}
+
+// notExpired refuses action on a session past its expiry.
+func (s *Service) notExpired(u meta.Upload, action string) error {
+	if !s.opt.Now().Before(u.ExpiresAt) {
+		u.State = StateExpired
+		return stateConflict(u, action)
+	}
+	return nil
 }
 
 func stateConflict(u meta.Upload, action string) error {
