@@ -88,9 +88,12 @@ func (q Q) BlobsMissingChecksums(ctx context.Context, limit int) ([]string, erro
 }
 
 // LinkBlob makes a recorded blob visible in a repository, unless it already
-// is. It reports whether it linked.
+// is; a link that was deleted (UnlinkBlob) is made visible again. It
+// reports whether it linked.
 func (q Q) LinkBlob(ctx context.Context, repo, digest, by string, at time.Time) (bool, error) {
-	res, err := q.exec(ctx, "INSERT INTO repo_blobs (repo_key, digest, created_by, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (repo_key, digest) DO NOTHING",
+	res, err := q.exec(ctx, `INSERT INTO repo_blobs (repo_key, digest, created_by, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (repo_key, digest) DO UPDATE SET deleted_at = NULL, deleted_by = NULL, created_by = excluded.created_by, created_at = excluded.created_at
+		WHERE repo_blobs.deleted_at IS NOT NULL`,
 		repo, digest, by, Micros(at))
 	if isForeignKeyViolation(err) {
 		return false, ErrNotFound
@@ -103,13 +106,14 @@ func (q Q) LinkBlob(ctx context.Context, repo, digest, by string, at time.Time) 
 }
 
 // GetBlobLink returns blob digest as visible in repo, ErrNotFound when it is
-// not linked there (even if it is stored for another repository).
+// not linked there (even if it is stored for another repository) or its
+// link was deleted.
 func (q Q) GetBlobLink(ctx context.Context, repo, digest string) (BlobLink, error) {
 	var l BlobLink
 	var md5, sha1, sha512 sql.NullString
 	var created, linked int64
 	err := q.queryRow(ctx, `SELECT b.digest, b.size, b.md5, b.sha1, b.sha512, b.created_at, l.repo_key, l.created_by, l.created_at
-		FROM repo_blobs l JOIN blobs b ON b.digest = l.digest WHERE l.repo_key = ? AND l.digest = ?`, repo, digest).
+		FROM repo_blobs l JOIN blobs b ON b.digest = l.digest WHERE l.repo_key = ? AND l.digest = ? AND l.deleted_at IS NULL`, repo, digest).
 		Scan(&l.Digest, &l.Size, &md5, &sha1, &sha512, &created, &l.Repo, &l.LinkedBy, &linked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return BlobLink{}, ErrNotFound
@@ -122,9 +126,23 @@ func (q Q) GetBlobLink(ctx context.Context, repo, digest string) (BlobLink, erro
 	return l, nil
 }
 
-// ReposLinking lists the repositories in which digest is visible.
+// ReposLinking lists the repositories in which digest is visible (not
+// deleted).
 func (q Q) ReposLinking(ctx context.Context, digest string) ([]string, error) {
-	return q.queryStrings(ctx, "SELECT repo_key FROM repo_blobs WHERE digest = ? ORDER BY repo_key", digest)
+	return q.queryStrings(ctx, "SELECT repo_key FROM repo_blobs WHERE digest = ? AND deleted_at IS NULL ORDER BY repo_key", digest)
+}
+
+// UnlinkBlob deletes blob digest from repo: its link is tombstoned, which
+// hides it there at once; the bytes, and entries that refer to it, stay.
+// It reports whether a visible link was deleted.
+func (q Q) UnlinkBlob(ctx context.Context, repo, digest, by string, at time.Time) (bool, error) {
+	res, err := q.exec(ctx, "UPDATE repo_blobs SET deleted_at = ?, deleted_by = ? WHERE repo_key = ? AND digest = ? AND deleted_at IS NULL",
+		Micros(at), by, repo, digest)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // EachBlobLink calls fn for every (repository, blob) link, for verification

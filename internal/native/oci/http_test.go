@@ -383,3 +383,92 @@ func TestImmutableTags(t *testing.T) {
 		t.Fatalf("the refused push left its manifest: %d", r.Status)
 	}
 }
+
+// TestBlobDeleteAndMount: a deleted blob answers 404 in its repository
+// and comes back when pushed again; a mount from a repository the caller
+// cannot read is a normal upload (202), never a 401 or 404, and tells
+// nothing about the source.
+func TestBlobDeleteAndMount(t *testing.T) {
+	env := startOCI(t)
+	env.CreateRepo(t, "private", map[string]any{"format": "oci"})
+	d := pushBlob(t, env, "images/app", []byte("layer bytes"))
+	if r := env.Do(t, "DELETE", "/v2/images/app/blobs/"+d, env.Token(t, "w", "repo:images:write"), nil); r.Status != 403 {
+		t.Fatalf("a writer deleted a blob: %d", r.Status)
+	}
+	env.Must(t, 202, "DELETE", "/v2/images/app/blobs/"+d, env.AdminToken, nil)
+	if r := env.Do(t, "GET", "/v2/images/app/blobs/"+d, env.AdminToken, nil); r.Status != 404 || !strings.Contains(string(r.Body), "BLOB_UNKNOWN") {
+		t.Fatalf("a deleted blob: %d %s", r.Status, r.Body)
+	}
+	pushBlob(t, env, "images/app", []byte("layer bytes"))
+	env.Must(t, 200, "GET", "/v2/images/app/blobs/"+d, env.AdminToken, nil)
+
+	secret := pushBlob(t, env, "private/app", []byte("secret layer"))
+	writer := env.Token(t, "writer", "repo:images:write")
+	for _, from := range []string{"private/app", "nothere/app", ""} {
+		r := env.Do(t, "POST", "/v2/images/app/blobs/uploads/?mount="+secret+"&from="+from, writer, nil)
+		if r.Status != 202 || !strings.HasPrefix(r.Header.Get("Location"), "/v2/images/app/blobs/uploads/") {
+			t.Fatalf("mount from %q without read access: %d %s %v", from, r.Status, r.Body, r.Header)
+		}
+	}
+	if r := env.Do(t, "GET", "/v2/images/app/blobs/"+secret, writer, nil); r.Status != 404 {
+		t.Fatalf("a refused mount linked the blob: %d", r.Status)
+	}
+	// With read access on the source the mount links it: 201.
+	r := env.Do(t, "POST", "/v2/images/app/blobs/uploads/?mount="+secret+"&from=private/app", env.AdminToken, nil)
+	if r.Status != 201 || r.Header.Get("Docker-Content-Digest") != secret {
+		t.Fatalf("mount with access: %d %s", r.Status, r.Body)
+	}
+	if r := env.Must(t, 200, "GET", "/v2/images/app/blobs/"+secret, writer, nil); string(r.Body) != "secret layer" {
+		t.Fatalf("mounted blob: %q", r.Body)
+	}
+}
+
+// TestChunkedUpload: POST, PATCH chunks (with and without Content-Range),
+// an out-of-order chunk (416, the session intact), status, PUT with the
+// last chunk.
+func TestChunkedUpload(t *testing.T) {
+	env := startOCI(t)
+	send := func(method, path, contentRange string, body []byte) *servertest.Response {
+		req := env.Request(t, method, path, body)
+		req.Header.Set("Authorization", "Bearer "+env.AdminToken)
+		req.Header.Set("Content-Type", "application/octet-stream")
+		if contentRange != "" {
+			req.Header.Set("Content-Range", contentRange)
+		}
+		return env.Send(t, req)
+	}
+	data := []byte(strings.Repeat("0123456789", 100))
+	r := send("POST", "/v2/images/app/blobs/uploads/", "", nil)
+	if r.Status != 202 || r.Header.Get("Range") != "0-0" || r.Header.Get("OCI-Chunk-Min-Length") == "" {
+		t.Fatalf("POST: %d %v", r.Status, r.Header)
+	}
+	loc := r.Header.Get("Location")
+	if r := send("PATCH", loc, "0-399", data[:400]); r.Status != 202 || r.Header.Get("Range") != "0-399" {
+		t.Fatalf("first chunk: %d %v %s", r.Status, r.Header, r.Body)
+	}
+	if r := send("PATCH", loc, "500-599", data[500:600]); r.Status != 416 || r.Header.Get("Range") != "0-399" {
+		t.Fatalf("out-of-order chunk: %d %v %s", r.Status, r.Header, r.Body)
+	}
+	if r := send("PATCH", loc, "", data[400:700]); r.Status != 202 || r.Header.Get("Range") != "0-699" {
+		t.Fatalf("streamed chunk: %d %v", r.Status, r.Header)
+	}
+	if r := send("GET", loc, "", nil); r.Status != 204 || r.Header.Get("Range") != "0-699" {
+		t.Fatalf("status: %d %v", r.Status, r.Header)
+	}
+	d := digestOf(data)
+	if r := send("PUT", loc+"?digest="+digestOf([]byte("other")), "", data[700:]); r.Status != 400 || !strings.Contains(string(r.Body), "DIGEST_INVALID") {
+		t.Fatalf("wrong digest: %d %s", r.Status, r.Body)
+	}
+	if r := send("GET", loc, "", nil); r.Status != 404 || !strings.Contains(string(r.Body), "BLOB_UPLOAD_UNKNOWN") {
+		t.Fatalf("a session whose digest failed: %d %s", r.Status, r.Body)
+	}
+	r = send("POST", "/v2/images/app/blobs/uploads/", "", nil)
+	loc = r.Header.Get("Location")
+	send("PATCH", loc, "", data[:700])
+	if r := send("PUT", loc+"?digest="+d, "", data[700:]); r.Status != 201 || r.Header.Get("Location") != "/v2/images/app/blobs/"+d {
+		t.Fatalf("PUT: %d %v %s", r.Status, r.Header, r.Body)
+	}
+	if r := env.Must(t, 200, "GET", "/v2/images/app/blobs/"+d, env.AdminToken, nil); string(r.Body) != string(data) {
+		t.Fatal("the blob's bytes differ")
+	}
+}

@@ -53,7 +53,8 @@ func (h *Handler) resolve(req *request, ref string) (catalog.Version, error) {
 	version := ref
 	if !isDigest(ref) {
 		if !catalog.ValidTag(ref) {
-			return catalog.Version{}, fault.Coded(fault.KindBadRequest, codeManifestInvalid, "%q is neither a tag nor a digest", abbreviate(ref))
+			// No such tag can exist: not found, as Distribution answers.
+			return catalog.Version{}, fault.Coded(fault.KindNotFound, codeManifestUnknown, "%q is neither a tag nor a digest", abbreviate(ref))
 		}
 		t, err := h.catalog.Tag(ctx, req.Caller, req.Repo.Key, req.Image, ref)
 		if err != nil {
@@ -158,12 +159,13 @@ func (h *Handler) putManifest(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
+	hd := w.Header()
 	for _, t := range tags {
 		if _, _, err := h.catalog.PutTag(ctx, req.Caller, req.Repo.Key, req.Image, t, digest); err != nil {
 			return err
 		}
+		hd.Add("OCI-Tag", t)
 	}
-	hd := w.Header()
 	if q := res.Quarantine; q != nil {
 		hd.Set("Warning", fmt.Sprintf(`299 - %q`, "held in quarantine ("+q.ID+"): "+q.Reason))
 	}

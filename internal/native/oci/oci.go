@@ -137,6 +137,8 @@ func (h *Handler) serveLocal(w http.ResponseWriter, req *request) error {
 	switch {
 	case rt.Kind == kindBlob && read:
 		return h.getBlob(w, req)
+	case rt.Kind == kindBlob && m == http.MethodDelete:
+		return h.deleteBlob(w, req)
 	case rt.Kind == kindManifest && read:
 		return h.getManifest(w, req)
 	case rt.Kind == kindManifest && m == http.MethodPut:
@@ -145,6 +147,8 @@ func (h *Handler) serveLocal(w http.ResponseWriter, req *request) error {
 		return h.deleteManifest(w, req)
 	case rt.Kind == kindUpload && m == http.MethodPost && rt.Ref == "":
 		return h.startUpload(w, req)
+	case rt.Kind == kindUpload && rt.Ref != "":
+		return h.uploadRoute(w, req)
 	case rt.Kind == kindTags && read:
 		return h.listTags(w, req)
 	case rt.Kind == kindReferrers && read:
