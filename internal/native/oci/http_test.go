@@ -472,3 +472,110 @@ func TestChunkedUpload(t *testing.T) {
 		t.Fatal("the blob's bytes differ")
 	}
 }
+
+// TestAuthorizationMatrix: who may do what on every /v2/ endpoint, with a
+// personal access token on the request (the token flow is TestTokenFlow's).
+func TestAuthorizationMatrix(t *testing.T) {
+	env := startOCI(t)
+	env.CreateRepo(t, "public", map[string]any{"format": "oci", "settings": map[string]any{"anonymousRead": true}})
+	name := "images/app"
+	m := image(t, env, name, "layer", nil)
+	d := digestOf(m)
+	putManifest(t, env, "/v2/"+name+"/manifests/v1", m)
+	layer := digestOf([]byte("layer"))
+	reader := env.Token(t, "reader", "repo:images:read")
+	writer := env.Token(t, "writer", "repo:images:write")
+	stranger := env.Token(t, "stranger", "repo:public:read")
+	blob := "/v2/" + name + "/blobs/"
+	for _, tc := range []struct {
+		method, path, token string
+		status              int
+	}{
+		{"GET", "/v2/", "", 401},
+		{"GET", "/v2/", "afp_not_a_token", 401},
+		{"GET", "/v2/", stranger, 200},
+		{"GET", "/v2/" + name + "/manifests/v1", "", 401},
+		{"GET", "/v2/" + name + "/manifests/v1", stranger, 404},
+		{"GET", "/v2/" + name + "/manifests/v1", reader, 200},
+		{"HEAD", "/v2/" + name + "/manifests/" + d, reader, 200},
+		{"GET", blob + layer, reader, 200},
+		{"GET", blob + layer, stranger, 404},
+		{"GET", "/v2/" + name + "/tags/list", reader, 200},
+		{"GET", "/v2/" + name + "/referrers/" + d, reader, 200},
+		{"POST", blob + "uploads/", reader, 403},
+		{"POST", blob + "uploads/", stranger, 404},
+		{"POST", blob + "uploads/", "", 401},
+		{"POST", blob + "uploads/", writer, 202},
+		{"PUT", "/v2/" + name + "/manifests/v2", reader, 403},
+		{"DELETE", "/v2/" + name + "/manifests/v1", reader, 403},
+		{"DELETE", "/v2/" + name + "/manifests/" + d, writer, 403},
+		{"DELETE", blob + layer, writer, 403},
+		{"GET", "/v2/public/app/tags/list", "", 404}, // readable anonymously: no such image
+		{"POST", "/v2/public/app/blobs/uploads/", "", 401},
+		{"GET", "/v2/_catalog", "", 401},
+		{"GET", "/v2/_catalog", reader, 200},
+	} {
+		var body any
+		if tc.method == "PUT" {
+			body = m
+		}
+		r := env.Do(t, tc.method, tc.path, tc.token, body)
+		if r.Status != tc.status {
+			t.Errorf("%s %s as %.8q: %d %s, want %d", tc.method, tc.path, tc.token, r.Status, r.Body, tc.status)
+		}
+		if r.Status == 401 && !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), `Bearer realm="`) {
+			t.Errorf("%s %s: 401 without the Bearer challenge: %q", tc.method, tc.path, r.Header.Get("WWW-Authenticate"))
+		}
+	}
+}
+
+// TestBadInput: hostile and malformed requests get a 4xx with the spec's
+// code and leave nothing behind.
+func TestBadInput(t *testing.T) {
+	env := startOCI(t)
+	env.CreateRepo(t, "small", map[string]any{"format": "oci", "settings": map[string]any{"maxBlobBytes": 1024}})
+	name := "images/app"
+	for _, tc := range []struct {
+		name, method, path, body, code string
+		status                         int
+	}{
+		{"traversal in the name", "GET", "/v2/images/..%2f..%2fetc/manifests/v1", "", "NAME_INVALID", 400},
+		{"NUL in the name", "GET", "/v2/images/a%00b/manifests/v1", "", "NAME_INVALID", 400},
+		{"bad digest", "GET", "/v2/" + name + "/blobs/sha256:xyz", "", "DIGEST_INVALID", 400},
+		{"unknown algorithm", "GET", "/v2/" + name + "/blobs/md5:d41d8cd98f00b204e9800998ecf8427e", "", "DIGEST_INVALID", 400},
+		{"blob that does not match", "POST", "/v2/" + name + "/blobs/uploads/?digest=" + digestOf([]byte("x")), "y", "DIGEST_INVALID", 400},
+		{"oversized blob", "POST", "/v2/small/app/blobs/uploads/?digest=" + digestOf([]byte(strings.Repeat("x", 2000))), strings.Repeat("x", 2000), "SIZE_INVALID", 413},
+		{"unknown media type", "PUT", "/v2/" + name + "/manifests/v1", `{"schemaVersion":2,"mediaType":"application/x-nope","config":{}}`, "MANIFEST_INVALID", 400},
+		{"schema 1", "PUT", "/v2/" + name + "/manifests/v1", `{"schemaVersion":1,"name":"x"}`, "MANIFEST_INVALID", 400},
+		{"not UTF-8", "PUT", "/v2/" + name + "/manifests/v1", "{\"schemaVersion\":2,\"x\":\"\xff\"}", "MANIFEST_INVALID", 400},
+		{"oversized manifest", "PUT", "/v2/" + name + "/manifests/v1", `{"x":"` + strings.Repeat("a", 4<<20) + `"}`, "SIZE_INVALID", 413},
+		{"bad tag", "PUT", "/v2/" + name + "/manifests/-bad", "{}", "MANIFEST_INVALID", 400},
+		{"unknown upload", "PATCH", "/v2/" + name + "/blobs/uploads/nosuchsession", "x", "BLOB_UPLOAD_UNKNOWN", 404},
+		{"bad Content-Range", "PATCH", "/v2/" + name + "/blobs/uploads/nosuchsession", "x", "BLOB_UPLOAD_INVALID", 416},
+		{"unknown endpoint", "GET", "/v2/" + name + "/nope/x", "", "NAME_UNKNOWN", 404},
+		{"bad n", "GET", "/v2/" + name + "/tags/list?n=-1", "", "", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := env.Request(t, tc.method, tc.path, tc.body)
+			req.Header.Set("Authorization", "Bearer "+env.AdminToken)
+			if tc.name == "bad Content-Range" {
+				req.Header.Set("Content-Range", "bytes=0-")
+			}
+			r := env.Send(t, req)
+			if tc.status == 0 {
+				if r.Status < 400 || r.Status >= 500 {
+					t.Fatalf("%d %s, want a 4xx", r.Status, r.Body)
+				}
+				return
+			}
+			if r.Status != tc.status || !strings.Contains(string(r.Body), `"code":"`+tc.code+`"`) {
+				t.Fatalf("%d %s, want %d %s", r.Status, r.Body, tc.status, tc.code)
+			}
+		})
+	}
+	var pkgs struct{ Items []any }
+	env.Must(t, 200, "GET", "/v1/repos/images/packages", env.AdminToken, nil).JSON(t, &pkgs)
+	if len(pkgs.Items) != 0 {
+		t.Fatalf("refused requests left images: %+v", pkgs.Items)
+	}
+}
