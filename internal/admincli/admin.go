@@ -155,6 +155,7 @@ value, no token).`,
 		newWebhooksCommand(o),
 		newPoliciesCommand(o),
 		newQuarantineCommand(o),
+		newOCICommand(o),
 	)
 	ReportErrors(cmd)
 	return cmd

@@ -441,6 +441,24 @@ func apiError(status int, header http.Header, body []byte) *APIError {
 		e.Code, e.Message, e.Details = env.Error.Code, env.Error.Message, env.Error.Details
 		return e
 	}
+	// The registry at /v2/ answers the OCI spec's document; its detail
+	// carries the node's own code when the spec has no exact one.
+	var oci struct {
+		Errors []struct {
+			Code    string         `json:"code"`
+			Message string         `json:"message"`
+			Detail  map[string]any `json:"detail"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &oci) == nil && len(oci.Errors) > 0 && oci.Errors[0].Code != "" {
+		first := oci.Errors[0]
+		e.Code, e.Message, e.Details = first.Code, first.Message, first.Detail
+		if own, ok := first.Detail["code"].(string); ok && own != "" {
+			e.Code = own
+			delete(e.Details, "code")
+		}
+		return e
+	}
 	e.Code = "http_" + strconv.Itoa(status)
 	e.Message = http.StatusText(status)
 	if snippet := firstLine(body, 200); snippet != "" {
