@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -35,27 +36,45 @@ func (m *Metrics) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 		defer m.inFlight.Dec()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		r = r.WithContext(ctx)
+		// Recorded even when the handler aborts the response (a panic
+		// with http.ErrAbortHandler: a stream cut short because its bytes
+		// failed verification), and the panic goes on to net/http.
+		defer func() {
+			aborted := recover()
+			m.record(ctx, log, span, r, rec, start, aborted != nil)
+			if aborted != nil {
+				panic(aborted)
+			}
+		}()
 		next.ServeHTTP(rec, r)
-
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
-		}
-		status := strconv.Itoa(rec.status)
-		elapsed := time.Since(start)
-		m.requests.WithLabelValues(route, r.Method, status).Inc()
-		m.requestDuration.WithLabelValues(route, r.Method, status).Observe(elapsed.Seconds())
-		span.SetName(r.Method + " " + route)
-		span.SetAttributes(attribute.String("http.route", route), attribute.Int("http.response.status_code", rec.status))
-		level := slog.LevelInfo
-		if rec.status >= 500 {
-			level = slog.LevelError
-		}
-		log.LogAttrs(ctx, level, "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
-			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("remote", r.RemoteAddr))
 	})
+}
+
+// record counts, traces and logs one finished (or aborted) request.
+func (m *Metrics) record(ctx context.Context, log *slog.Logger, span trace.Span, r *http.Request, rec *statusRecorder, start time.Time, aborted bool) {
+	route := r.Pattern
+	if route == "" {
+		route = "unmatched"
+	}
+	status := strconv.Itoa(rec.status)
+	elapsed := time.Since(start)
+	m.requests.WithLabelValues(route, r.Method, status).Inc()
+	m.requestDuration.WithLabelValues(route, r.Method, status).Observe(elapsed.Seconds())
+	span.SetName(r.Method + " " + route)
+	span.SetAttributes(attribute.String("http.route", route), attribute.Int("http.response.status_code", rec.status))
+	level := slog.LevelInfo
+	if rec.status >= 500 || aborted {
+		level = slog.LevelError
+	}
+	attrs := []slog.Attr{
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+		slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
+		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("remote", r.RemoteAddr),
+	}
+	if aborted {
+		attrs = append(attrs, slog.Bool("aborted", true))
+	}
+	log.LogAttrs(ctx, level, "request", attrs...)
 }
 
 // statusRecorder remembers the status and size of a response. It forwards
