@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/artifortress/artifortress/internal/auth"
@@ -25,7 +26,7 @@ const MaxManifestBytes = 4 << 20
 const manifestEntry = "manifest"
 
 // isDigest reports whether a manifest reference is a digest, not a tag.
-func isDigest(ref string) bool { return bytes.IndexByte([]byte(ref), ':') >= 0 }
+func isDigest(ref string) bool { return strings.Contains(ref, ":") }
 
 // getManifest answers GET and HEAD /v2/<name>/manifests/<tag|digest>: the
 // manifest's exact bytes as pushed, from the version's row.
