@@ -68,6 +68,20 @@ func TestCrashDuringUploads(t *testing.T) {
 				}
 			})
 		}
+		// Kill mid-flight, but only once this round has had an upload
+		// acknowledged (a loaded machine may need seconds for the first):
+		// rounds that acknowledge nothing prove nothing.
+		mu.Lock()
+		before := len(acked)
+		mu.Unlock()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			mu.Lock()
+			n := len(acked)
+			mu.Unlock()
+			if n > before {
+				break
+			}
+		}
 		time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond)
 		p.Kill(t)
 		cancel()
