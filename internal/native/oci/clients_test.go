@@ -21,8 +21,10 @@ import (
 // platform images) and a single image from an OCI layout, pulls the index
 // back into a new layout with every digest unchanged, reads it with
 // inspect (raw, and decoded for one platform), copies it to another
-// repository (a cross-repository mount), lists tags, and deletes an image:
-// refused to a writer, done by an admin, leaving the other tag whole.
+// repository (a cross-repository mount) and in again converted to Docker
+// schema 2, lists tags, is refused without credentials, and deletes an
+// image: refused to a writer, done by an admin, leaving the other tags
+// whole.
 func TestSkopeoCopy(t *testing.T) {
 	skopeo := newSkopeo(t)
 	t.Logf("client: %s", skopeo.version("--version"))
@@ -78,21 +80,34 @@ func TestSkopeoCopy(t *testing.T) {
 		t.Errorf("%d uploads to mirror/app answered 201 at once, want the 2 layers mounted", n)
 	}
 
-	// Converted to Docker's schema 2 on the way: the node keeps and
+	// Converted to Docker's schema 2 on the way (a manifest list of two
+	// schema 2 manifests, the layers' bytes unchanged): the node keeps and
 	// serves Docker's media types as it does OCI's.
-	skopeoCopy(skopeo, writer, "oci:"+src+":solo", ref+":docker", "--format", "v2s2")
-	var docker struct {
+	skopeoCopy(skopeo, writer, "oci:"+src+":v1", ref+":docker", "--format", "v2s2")
+	var list struct {
 		MediaType string
-		Config    struct{ MediaType string }
-		Layers    []struct{ MediaType, Digest string }
+		Manifests []struct{ MediaType, Digest string }
 	}
 	raw = skopeo.must("inspect", "--raw", "--tls-verify=false", "--creds", writer, ref+":docker")
-	decodeJSON(t, raw, &docker)
+	decodeJSON(t, raw, &list)
 	r := env.Must(t, 200, "GET", "/v2/images/team/app/manifests/docker", env.AdminToken, nil)
-	if docker.MediaType != "application/vnd.docker.distribution.manifest.v2+json" || docker.Config.MediaType != "application/vnd.docker.container.image.v1+json" ||
-		len(docker.Layers) != 1 || docker.Layers[0].Digest != solo.layer || docker.Layers[0].MediaType != "application/vnd.docker.image.rootfs.diff.tar.gzip" ||
-		string(r.Body) != strings.TrimSuffix(raw, "\n") || r.Header.Get("Content-Type") != docker.MediaType {
-		t.Errorf("the v2s2 copy: inspect %s; GET %s %s", raw, r.Header.Get("Content-Type"), r.Body)
+	if list.MediaType != "application/vnd.docker.distribution.manifest.list.v2+json" || len(list.Manifests) != 2 ||
+		string(r.Body) != strings.TrimSuffix(raw, "\n") || r.Header.Get("Content-Type") != list.MediaType {
+		t.Fatalf("the v2s2 copy: inspect %s; GET %s %s", raw, r.Header.Get("Content-Type"), r.Body)
+	}
+	for i, layer := range []string{amd.layer, arm.layer} {
+		var m struct {
+			MediaType string
+			Config    struct{ MediaType string }
+			Layers    []struct{ MediaType, Digest string }
+		}
+		r := env.Must(t, 200, "GET", "/v2/images/team/app/manifests/"+list.Manifests[i].Digest, env.AdminToken, nil)
+		decodeJSON(t, string(r.Body), &m)
+		if m.MediaType != list.Manifests[i].MediaType || m.MediaType != "application/vnd.docker.distribution.manifest.v2+json" ||
+			r.Header.Get("Content-Type") != m.MediaType || m.Config.MediaType != "application/vnd.docker.container.image.v1+json" ||
+			len(m.Layers) != 1 || m.Layers[0].Digest != layer || m.Layers[0].MediaType != "application/vnd.docker.image.rootfs.diff.tar.gzip" {
+			t.Errorf("schema 2 manifest %d of the list (%s): %s", i, r.Header.Get("Content-Type"), r.Body)
+		}
 	}
 	if tags := skopeoTags(t, skopeo, writer, ref); !slices.Equal(tags, []string{"docker", "solo", "v1"}) {
 		t.Errorf("list-tags: %v, want [docker solo v1]", tags)
