@@ -377,14 +377,8 @@ func TestOrasVirtualAndRemote(t *testing.T) {
 		args := slices.Concat([]string{"cp", "-r", "--from-plain-http", "--to-plain-http", "--from-username", "dev", "--from-password", edgeToken,
 			"--to-username", "ci", "--to-password", upToken}, []string{remote + ":v1", hostOf(up) + "/copies/notes:v1"})
 		out, errOut, err := oras.run("", "", args...)
-		// A known server bug, left to the owners of remote_blobindex.go:
-		// the remote serves no blob that its cached manifests describe
-		// with embedded data, as oras describes its empty config
-		// ({"data":"e30="}), although the upstream has it; oras cp
-		// fetches that config and fails. Fixed, this test runs on.
-		if err != nil && strings.Contains(errOut, digestOf([]byte("{}"))+": not found") {
-			t.Skipf("known bug: GET /v2/hub/team/notes/blobs/%s through the remote answers 404 BLOB_UNKNOWN: %s", digestOf([]byte("{}")), errOut)
-		}
+		// oras cp fetches the empty config ({"data":"e30="}) through the
+		// remote: descriptors with embedded data are served like others.
 		if err != nil {
 			t.Fatalf("oras cp -r out of the remote: %v\n%s%s", err, out, errOut)
 		}

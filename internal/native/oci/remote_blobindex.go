@@ -163,13 +163,14 @@ func (ib *imageBlobs) add(manifest, self string, d ociformat.Described) {
 	ib.read[manifest] = true
 	refer := func(digest string) { ib.usedBy[digest] = append(ib.usedBy[digest], manifest) }
 	refer(self)
-	if d.Config != nil && !d.Config.NeedsNoBlob() {
+	// Every config and layer is offered, those that carry their bytes
+	// in "data" too: a client may still fetch them (oras fetches the
+	// empty config), and the upstream serves them.
+	if d.Config != nil {
 		refer(d.Config.Digest)
 	}
 	for _, l := range d.Layers {
-		if !l.NeedsNoBlob() {
-			refer(l.Digest)
-		}
+		refer(l.Digest)
 	}
 }
 
