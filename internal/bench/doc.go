@@ -13,4 +13,11 @@
 // `artifortress bench npm` measures an npm repository's packument and
 // tarball GETs beside a peer serving the same packages in the same run:
 // Verdaccio, started from the path scripts/bench-npm-peer.sh prints.
+//
+// `artifortress bench oci` measures the /v2/ registry beside CNCF
+// Distribution (the registry binary scripts/test.sh installs, started
+// without auth on the same disk): layer pushes the way docker sends them
+// and the spec's monolithic forms, image pulls, pushes of many small
+// manifests by tag, and manifest GETs and blob HEADs at several
+// concurrencies.
 package bench

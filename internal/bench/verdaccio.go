@@ -12,16 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
 // verdaccio is a Verdaccio process started for a run: the npm peer.
 type verdaccio struct {
 	url, version, node string
-	cmd                *exec.Cmd
-	exited             chan struct{} // closed when the process has ended
-	logFile            string
+	process
 }
 
 // verdaccioConfig is the config.yaml of the peer: packages stored under
@@ -82,25 +79,16 @@ func startVerdaccio(ctx context.Context, bin, dir string) (*verdaccio, error) {
 	if err := os.WriteFile(cfgPath, []byte(verdaccioConfig(dir, addr)), 0o644); err != nil {
 		return nil, err
 	}
-	v := &verdaccio{url: "http://" + addr, exited: make(chan struct{}), logFile: filepath.Join(dir, "verdaccio.log")}
+	v := &verdaccio{url: "http://" + addr}
 	v.version = verdaccioVersion(bin)
 	if b, err := exec.CommandContext(ctx, node, "--version").Output(); err == nil {
 		v.node = strings.TrimSpace(string(b))
 	}
-	logf, err := os.Create(v.logFile)
-	if err != nil {
+	cmd := exec.Command(node, bin, "--config", cfgPath)
+	cmd.Dir = dir
+	if v.process, err = startProcess(cmd, filepath.Join(dir, "verdaccio.log")); err != nil {
 		return nil, err
 	}
-	defer logf.Close() // the child has its own descriptor
-	v.cmd = exec.Command(node, bin, "--config", cfgPath)
-	v.cmd.Dir = dir
-	v.cmd.Stdout, v.cmd.Stderr = logf, logf
-	v.cmd.SysProcAttr = &syscall.SysProcAttr{}
-	killWithParent(v.cmd.SysProcAttr)
-	if err := v.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start verdaccio: %v", err)
-	}
-	go func() { v.cmd.Wait(); close(v.exited) }()
 	if err := v.waitReady(ctx, 60*time.Second); err != nil {
 		v.stop()
 		return nil, err
@@ -146,15 +134,6 @@ func (v *verdaccio) waitReady(ctx context.Context, limit time.Duration) error {
 	}
 }
 
-// logTail is the end of Verdaccio's output, for error messages.
-func (v *verdaccio) logTail() string {
-	b, _ := os.ReadFile(v.logFile)
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return strings.TrimSpace(string(b))
-}
-
 // addUser registers a user (htpasswd, open registration) and returns the
 // token Verdaccio issues for it.
 func (v *verdaccio) addUser(ctx context.Context, name, password string) (string, error) {
@@ -175,20 +154,4 @@ func (v *verdaccio) addUser(ctx context.Context, name, password string) (string,
 		return "", fmt.Errorf("verdaccio: create user: %d %s", resp.StatusCode, b)
 	}
 	return out.Token, nil
-}
-
-// stop ends the process: SIGTERM, then SIGKILL after 5 s.
-func (v *verdaccio) stop() {
-	select {
-	case <-v.exited:
-		return
-	default:
-	}
-	_ = v.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-v.exited:
-	case <-time.After(5 * time.Second):
-		_ = v.cmd.Process.Kill()
-		<-v.exited
-	}
 }

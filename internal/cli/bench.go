@@ -60,7 +60,7 @@ func newBenchCommand() *cobra.Command {
 		defer stop()
 		return bench.Blobs(cmd.Context(), cfg, *workDir, opt, cmd.OutOrStdout())
 	}
-	cmd.AddCommand(blobs, newBenchNPMCommand())
+	cmd.AddCommand(blobs, newBenchNPMCommand(), newBenchOCICommand())
 	return cmd
 }
 

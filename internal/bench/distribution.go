@@ -1,0 +1,136 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// DistributionTool is the binary of CNCF Distribution that scripts/test.sh
+// installs (v3.1.2, pinned there): the peer of `bench oci`.
+const DistributionTool = "registry"
+
+// distribution is a CNCF Distribution registry started for a run.
+type distribution struct {
+	url, version string
+	process
+}
+
+// distributionConfig is the peer's config.yml, as the registry's own
+// image ships it (filesystem storage, the in-memory blob descriptor cache,
+// 8 concurrent tag lookups) with storage under dir, no auth, warnings only
+// and no access log (the node under test logs no request either), no
+// background purge of uploads, and the given listen address.
+func distributionConfig(dir, listen string) ([]byte, error) {
+	secret := make([]byte, 16)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	return yaml.Marshal(map[string]any{
+		"version": "0.1",
+		"log": map[string]any{
+			"level":     "warn",
+			"formatter": "json",
+			"accesslog": map[string]any{"disabled": true},
+		},
+		"storage": map[string]any{
+			"filesystem":  map[string]any{"rootdirectory": filepath.Join(dir, "storage")},
+			"cache":       map[string]any{"blobdescriptor": "inmemory"},
+			"tag":         map[string]any{"concurrencylimit": 8},
+			"maintenance": map[string]any{"uploadpurging": map[string]any{"enabled": false}},
+		},
+		"http": map[string]any{"addr": listen, "secret": hex.EncodeToString(secret)},
+	})
+}
+
+// startDistribution runs `bin serve dir/config.yml` on a free loopback
+// port and waits until GET /v2/ answers 200. The caller must call stop;
+// the process is also killed if this one dies (Linux).
+func startDistribution(ctx context.Context, bin, dir string) (*distribution, error) {
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		return nil, fmt.Errorf("CNCF Distribution: %v (scripts/test.sh installs it into GOBIN: go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2)", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := distributionConfig(dir, addr)
+	if err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
+		return nil, err
+	}
+	d := &distribution{url: "http://" + addr, version: "(version unknown)"}
+	if b, err := exec.CommandContext(ctx, path, "--version").Output(); err == nil {
+		// "registry github.com/distribution/distribution/v3 v3.1.2+unknown"
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			d.version = f[len(f)-1]
+		}
+	}
+	cmd := exec.Command(path, "serve", cfgPath)
+	cmd.Dir = dir
+	cmd.Env = distributionEnv()
+	if d.process, err = startProcess(cmd, filepath.Join(dir, "registry.log")); err != nil {
+		return nil, err
+	}
+	if err := d.waitReady(ctx, time.Minute); err != nil {
+		d.stop()
+		return nil, err
+	}
+	return d, nil
+}
+
+// distributionEnv is this process's environment without REGISTRY_*
+// variables (each would override a setting of the config file) and OTEL_*
+// ones, with tracing off: Distribution exports spans to an OTLP endpoint
+// by default.
+func distributionEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "REGISTRY_") && !strings.HasPrefix(kv, "OTEL_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "OTEL_TRACES_EXPORTER=none")
+}
+
+// waitReady polls GET /v2/ until it answers 200, the process exits or
+// limit passes.
+func (d *distribution) waitReady(ctx context.Context, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		status := "no answer"
+		req, _ := http.NewRequestWithContext(ctx, "GET", d.url+"/v2/", nil)
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			status = resp.Status
+		}
+		select {
+		case <-d.exited:
+			return fmt.Errorf("CNCF Distribution exited before it answered: %s", d.logTail())
+		case <-ctx.Done():
+			return fmt.Errorf("CNCF Distribution on %s: GET /v2/: %s after %s: %s", d.url, status, limit, d.logTail())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
