@@ -320,9 +320,19 @@ func (s *Service) linkBlob(ctx context.Context, caller *auth.Principal, r repo.R
 
 var errLostRace = errors.New("lost race")
 
+// transition applies a session's state change. It runs as a transaction,
+// like every other write, so that on SQLite it queues on the node's write
+// lock instead of sleeping in SQLite's busy handler while another write
+// commits (those sleeps set the p99 of concurrent small uploads).
 func (s *Service) transition(ctx context.Context, c meta.UploadChange) (bool, error) {
 	c.At = s.opt.Now().UTC()
-	return s.db.TransitionUpload(ctx, c)
+	var ok bool
+	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
+		var err error
+		ok, err = tx.TransitionUpload(ctx, c)
+		return err
+	})
+	return ok, err
 }
 
 // lostRace answers an action whose compare-and-set on the session lost to a
