@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -114,31 +115,51 @@ func policyDenied(res policy.Result) error {
 		With("policies", names).With("policy", names[0])
 }
 
-// recordDenial writes, in its own transaction (the refused change rolled
-// back), the evaluation log, the audit record and the policy.denied event
-// of a refusal, against version versionID of r; target is the repository
-// whose policies refused (r itself for a publish, the target of a
-// promotion).
-func (s *Service) recordDenial(ctx context.Context, caller *auth.Principal, r repo.Repo, f format.Format, versionID, stage, target string, res policy.Result) error {
+// refusal is a policy's refusal of a change to a version, recorded by
+// refuse once the change rolled back.
+type refusal struct {
+	res       policy.Result
+	versionID string
+	payload   map[string]any // the refused version as its events describe it
+	// gone is set when the version went with the rollback (an upload that
+	// created it): its evaluations are not logged, having no version to
+	// belong to.
+	gone bool
+}
+
+// refusalOf is the refusal res makes of version v of r with entries.
+func refusalOf(res policy.Result, r repo.Repo, f format.Format, v meta.Version, p meta.Package, entries []meta.Entry) *refusal {
+	return &refusal{res: res, versionID: v.ID, payload: payloadOf(r, f, v, p, entries)}
+}
+
+// refuse writes, in its own transaction (the refused change rolled back),
+// the evaluation log, the audit record and the policy.denied event of
+// refusal d, in repository r, and returns the 403 policy_denied to answer;
+// target is the repository whose policies refused (r itself for a
+// publish, the target of a promotion).
+func (s *Service) refuse(ctx context.Context, caller *auth.Principal, r repo.Repo, stage, target string, d refusal) error {
 	now := s.now().UTC().Truncate(time.Microsecond)
-	names, messages := deciding(res)
-	return s.db.Tx(ctx, func(tx *meta.Tx) error {
-		if err := tx.InsertEvaluations(ctx, logRows(res, versionID, r.Key, stage, caller.Name(), now)); err != nil {
-			return err
+	names, messages := deciding(d.res)
+	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
+		if !d.gone {
+			if err := tx.InsertEvaluations(ctx, logRows(d.res, d.versionID, r.Key, stage, caller.Name(), now)); err != nil {
+				return err
+			}
 		}
-		payload, err := s.versionPayload(ctx, tx.Q, r, f, versionID)
-		if err != nil {
-			return err
-		}
+		payload := maps.Clone(d.payload)
 		payload["stage"], payload["policies"], payload["reason"], payload["actor"] = stage, names, strings.Join(messages, "; "), caller.Name()
 		payload["targetRepo"] = target
 		details := map[string]any{"stage": stage, "policies": names, "reason": strings.Join(messages, "; "), "targetRepo": target}
-		if f := failures(res); f != nil {
+		if f := failures(d.res); f != nil {
 			details["failedEvaluations"] = f
 		}
-		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "policy.deny", r.Key, "repo/"+r.Key+"/versions/"+versionID, now, details)); err != nil {
+		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "policy.deny", r.Key, "repo/"+r.Key+"/versions/"+d.versionID, now, details)); err != nil {
 			return err
 		}
-		return tx.InsertEvent(ctx, meta.Event{Type: EventPolicyDenied, Aggregate: "version/" + versionID, Payload: payload, RequestID: requestID(ctx), CreatedAt: now})
+		return tx.InsertEvent(ctx, meta.Event{Type: EventPolicyDenied, Aggregate: "version/" + d.versionID, Payload: payload, RequestID: requestID(ctx), CreatedAt: now})
 	})
+	if err != nil {
+		return err
+	}
+	return policyDenied(d.res)
 }

@@ -58,7 +58,7 @@ func (s *Service) Promote(ctx context.Context, caller *auth.Principal, repoKey, 
 	full := f.FullName(sp.Namespace, sp.Name)
 	now := s.now().UTC().Truncate(time.Microsecond)
 	var out PublishResult
-	var denied *policy.Result
+	var refused *refusal
 	var copyID string
 	err = s.db.Tx(ctx, func(tx *meta.Tx) error {
 		p, err := tx.EnsurePackage(ctx, meta.Package{ID: newID("pkg_"), Repo: target, Format: tr.Format, Namespace: sp.Namespace, Name: sp.Name, DisplayName: sp.DisplayName, CreatedAt: now})
@@ -99,14 +99,15 @@ func (s *Service) Promote(ctx context.Context, caller *auth.Principal, repoKey, 
 		}
 		copyID = v.ID
 		details := map[string]any{"package": full, "version": src.Version, "entries": len(entries), "from": repoKey, "fromVersionId": src.ID}
-		out.Quarantine, denied, err = s.settle(ctx, tx, caller, tr, tf, v, p, entries, policy.StagePromote, "version.promote", details, now)
+		out.Quarantine, refused, err = s.settle(ctx, tx, caller, tr, tf, v, p, entries, policy.StagePromote, "version.promote", details, now)
+		if refused != nil {
+			// The copy goes with the rollback: the refusal is the source's.
+			refused = refusalOf(refused.res, r, f, src, sp, entries)
+		}
 		return err
 	})
-	if denied != nil {
-		if err := s.recordDenial(ctx, caller, r, f, src.ID, policy.StagePromote, target, *denied); err != nil {
-			return PublishResult{}, err
-		}
-		return PublishResult{}, policyDenied(*denied)
+	if refused != nil {
+		return PublishResult{}, s.refuse(ctx, caller, r, policy.StagePromote, target, *refused)
 	}
 	if err != nil {
 		return PublishResult{}, err

@@ -60,65 +60,25 @@ func (s *Service) publish(ctx context.Context, caller *auth.Principal, repoKey, 
 
 // publishIn publishes draft versionID of r, whose access was checked.
 func (s *Service) publishIn(ctx context.Context, caller *auth.Principal, r repo.Repo, f format.Format, versionID string) (PublishResult, error) {
-	repoKey := r.Key
 	var out PublishResult
-	var denied *policy.Result
+	var refused *refusal
 	now := s.now().UTC().Truncate(time.Microsecond)
 	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
 		v, p, err := s.lockedVersion(ctx, tx, r, versionID)
 		if err != nil {
 			return err
 		}
-		switch v.State {
-		case meta.VersionPublished:
-			if v.Blocked() {
-				// Publishing again is no way around the lane.
-				return s.quarantined(ctx, "version "+v.Version, v)
-			}
-			out.Idempotent = true
-			if it, err := tx.QuarantineOf(ctx, v.ID); err == nil {
-				out.Quarantine = &it
-			} else if !errors.Is(err, meta.ErrNotFound) {
-				return err
-			}
-			return nil
-		case meta.VersionTombstoned:
-			return notDraft(v)
-		}
-		entries, err := tx.ListEntries(ctx, v.ID)
-		if err != nil {
-			return err
-		}
-		if len(entries) == 0 {
-			return fault.Coded(fault.KindConflict, "publish_precondition_failed", "version %s has no entries; add its files first", v.Version).With("precondition", "entries")
-		}
-		if v.Manifest == nil {
-			return fault.Coded(fault.KindConflict, "publish_precondition_failed", "version %s has no manifest; put one first", v.Version).With("precondition", "manifest")
-		}
-		coords := format.Coordinates{Namespace: p.Namespace, Name: p.Name, Version: v.Version}
-		if err := f.ValidateManifest(coords, v.Manifest); err != nil {
-			return fault.Coded(fault.KindConflict, "publish_precondition_failed", "the manifest is no longer valid: %v", err).With("precondition", "manifest")
-		}
-		for _, e := range entries {
-			if _, err := tx.GetBlobLink(ctx, repoKey, e.Digest); err != nil {
-				return fault.Coded(fault.KindConflict, "publish_precondition_failed", "entry %q: blob %s is not committed in %q", e.Path, e.Digest, repoKey).With("precondition", "digests")
-			}
-		}
-		details := map[string]any{"package": f.FullName(p.Namespace, p.Name), "version": v.Version, "entries": len(entries)}
-		out.Quarantine, denied, err = s.settle(ctx, tx, caller, r, f, v, p, entries, policy.StagePublish, "version.publish", details, now)
+		out.Quarantine, out.Idempotent, refused, err = s.publishLocked(ctx, tx, caller, r, f, v, p, now)
 		return err
 	})
-	if denied != nil {
-		if err := s.recordDenial(ctx, caller, r, f, versionID, policy.StagePublish, repoKey, *denied); err != nil {
-			return PublishResult{}, err
-		}
-		return PublishResult{}, policyDenied(*denied)
+	if refused != nil {
+		return PublishResult{}, s.refuse(ctx, caller, r, policy.StagePublish, r.Key, *refused)
 	}
 	if err != nil {
 		return PublishResult{}, err
 	}
 	if out.Quarantine != nil && !out.Idempotent {
-		s.repos.QuarantineChanged(repoKey)
+		s.repos.QuarantineChanged(r.Key)
 	}
 	// The publisher sees the version even when it is held: the quarantine
 	// item says so.
@@ -130,23 +90,68 @@ func (s *Service) publishIn(ctx context.Context, caller *auth.Principal, r repo.
 	return out, err
 }
 
+// publishLocked publishes version v of r, locked in tx: a draft whose
+// preconditions hold is evaluated and published (settle: into the
+// quarantine lane when a policy says so, returned; a refusal is returned
+// with errPolicyDenied); a published one is answered again (idempotent)
+// unless the lane holds it.
+func (s *Service) publishLocked(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, f format.Format, v meta.Version, p meta.Package, now time.Time) (
+	held *meta.QuarantineItem, idempotent bool, refused *refusal, err error) {
+	switch v.State {
+	case meta.VersionPublished:
+		if v.Blocked() {
+			// Publishing again is no way around the lane.
+			return nil, false, nil, s.quarantined(ctx, "version "+v.Version, v)
+		}
+		it, err := tx.QuarantineOf(ctx, v.ID)
+		if errors.Is(err, meta.ErrNotFound) {
+			return nil, true, nil, nil
+		}
+		return &it, true, nil, err
+	case meta.VersionTombstoned:
+		return nil, false, nil, notDraft(v)
+	}
+	entries, err := tx.ListEntries(ctx, v.ID)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	if len(entries) == 0 {
+		return nil, false, nil, fault.Coded(fault.KindConflict, "publish_precondition_failed", "version %s has no entries; add its files first", v.Version).With("precondition", "entries")
+	}
+	if v.Manifest == nil {
+		return nil, false, nil, fault.Coded(fault.KindConflict, "publish_precondition_failed", "version %s has no manifest; put one first", v.Version).With("precondition", "manifest")
+	}
+	coords := format.Coordinates{Namespace: p.Namespace, Name: p.Name, Version: v.Version}
+	if err := f.ValidateManifest(coords, v.Manifest); err != nil {
+		return nil, false, nil, fault.Coded(fault.KindConflict, "publish_precondition_failed", "the manifest is no longer valid: %v", err).With("precondition", "manifest")
+	}
+	for _, e := range entries {
+		if _, err := tx.GetBlobLink(ctx, r.Key, e.Digest); err != nil {
+			return nil, false, nil, fault.Coded(fault.KindConflict, "publish_precondition_failed", "entry %q: blob %s is not committed in %q", e.Path, e.Digest, r.Key).With("precondition", "digests")
+		}
+	}
+	details := map[string]any{"package": f.FullName(p.Namespace, p.Name), "version": v.Version, "entries": len(entries)}
+	held, refused, err = s.settle(ctx, tx, caller, r, f, v, p, entries, policy.StagePublish, "version.publish", details, now)
+	return held, false, refused, err
+}
+
 // errPolicyDenied rolls back a publish a policy refused.
 var errPolicyDenied = errors.New("refused by policy")
 
 // settle evaluates the policies of r against draft v (its entries and
 // manifest in place) inside tx, logs the evaluations and publishes v: into
 // the quarantine lane (returned) when a policy says so. A deny changes
-// nothing and returns the result with errPolicyDenied, which rolls tx back;
-// the caller records the refusal (recordDenial) after the rollback. audit
+// nothing and returns the refusal with errPolicyDenied, which rolls tx
+// back; the caller records the refusal (refuse) after the rollback. audit
 // is the audit action; details go into its record.
 func (s *Service) settle(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, f format.Format, v meta.Version, p meta.Package,
-	entries []meta.Entry, stage, audit string, details map[string]any, now time.Time) (*meta.QuarantineItem, *policy.Result, error) {
+	entries []meta.Entry, stage, audit string, details map[string]any, now time.Time) (*meta.QuarantineItem, *refusal, error) {
 	res, err := s.evaluate(ctx, tx, r, f, v, p, entries, caller, stage)
 	if err != nil {
 		return nil, nil, err
 	}
 	if res.Decision == policy.Deny {
-		return nil, &res, errPolicyDenied
+		return nil, refusalOf(res, r, f, v, p, entries), errPolicyDenied
 	}
 	if err := tx.InsertEvaluations(ctx, logRows(res, v.ID, r.Key, stage, caller.Name(), now)); err != nil {
 		return nil, nil, err

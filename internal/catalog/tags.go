@@ -8,7 +8,9 @@ import (
 
 	"github.com/artifortress/artifortress/internal/auth"
 	"github.com/artifortress/artifortress/internal/fault"
+	"github.com/artifortress/artifortress/internal/format"
 	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/repo"
 )
 
 var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
@@ -38,30 +40,8 @@ func (s *Service) PutTag(ctx context.Context, caller *auth.Principal, repoKey, f
 		if err != nil {
 			return err
 		}
-		if r.Settings.ImmutableTags {
-			old, err := tx.GetTag(ctx, p.ID, tag)
-			switch {
-			case err == nil && old.VersionID != v.ID:
-				return tagImmutable(repoKey, fullName, tag, old.Version)
-			case err != nil && !errors.Is(err, meta.ErrNotFound):
-				return err
-			}
-		}
-		prevID, err := tx.PutTag(ctx, meta.Tag{PackageID: p.ID, Name: tag, VersionID: v.ID, UpdatedBy: caller.Name(), UpdatedAt: now})
-		if err != nil {
-			return err
-		}
-		if prevID != "" {
-			if old, err := tx.GetVersion(ctx, prevID); err == nil {
-				prev = old.Version
-			}
-		}
-		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "tag.put", repoKey, "repo/"+repoKey+"/packages/"+fullName+"/tags/"+tag, now, map[string]any{
-			"package": fullName, "tag": tag, "version": v.Version, "previous": prev,
-		})); err != nil {
-			return err
-		}
-		return tx.InsertEvent(ctx, tagEvent(ctx, repoKey, fullName, tag, v.Version, prev, now))
+		prev, err = s.putTagIn(ctx, tx, caller, r, f, p, v, tag, now)
+		return err
 	})
 	if errors.Is(err, meta.ErrExists) {
 		return s.PutTag(ctx, caller, repoKey, fullName, tag, version) // lost a race creating it: update instead
@@ -71,6 +51,38 @@ func (s *Service) PutTag(ctx context.Context, caller *auth.Principal, repoKey, f
 	}
 	t, err := s.db.GetTag(ctx, p.ID, tag)
 	return t, prev, err
+}
+
+// putTagIn points tag at published version v of package p inside tx, with
+// its audit record and tag.updated event, and returns the version it
+// pointed at before ("" when new). An immutable tag is not moved.
+func (s *Service) putTagIn(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, f format.Format, p meta.Package, v meta.Version, tag string, now time.Time) (string, error) {
+	fullName := f.FullName(p.Namespace, p.Name)
+	if r.Settings.ImmutableTags {
+		old, err := tx.GetTag(ctx, p.ID, tag)
+		switch {
+		case err == nil && old.VersionID != v.ID:
+			return "", tagImmutable(r.Key, fullName, tag, old.Version)
+		case err != nil && !errors.Is(err, meta.ErrNotFound):
+			return "", err
+		}
+	}
+	prevID, err := tx.PutTag(ctx, meta.Tag{PackageID: p.ID, Name: tag, VersionID: v.ID, UpdatedBy: caller.Name(), UpdatedAt: now})
+	if err != nil {
+		return "", err
+	}
+	var prev string
+	if prevID != "" {
+		if old, err := tx.GetVersion(ctx, prevID); err == nil {
+			prev = old.Version
+		}
+	}
+	if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "tag.put", r.Key, "repo/"+r.Key+"/packages/"+fullName+"/tags/"+tag, now, map[string]any{
+		"package": fullName, "tag": tag, "version": v.Version, "previous": prev,
+	})); err != nil {
+		return "", err
+	}
+	return prev, tx.InsertEvent(ctx, tagEvent(ctx, r.Key, fullName, tag, v.Version, prev, now))
 }
 
 // tagImmutable refuses moving or removing a tag of a repository whose tags

@@ -19,18 +19,33 @@ import (
 const EventFilesAdded = "version.files_added"
 
 // FileUpload is what one request of a native protocol uploads into a
-// version, whose blobs are already committed in the repository. For an
-// append-only format (generic PUT, twine upload) it is one file, or a file
-// with its companions (a wheel and its PEP 658 metadata). For a sealed
-// format (an OCI manifest push) it is the whole version, which the upload
-// creates and publishes, or finds published with exactly these files.
-// Manifest is the version's manifest, used when the upload creates the
-// version; Refs are its refs (ADR 0010), recorded when it is created.
+// version, whose blobs are already committed in the repository, or are
+// committed with the upload (Blobs). For an append-only format (generic
+// PUT, twine upload) it is one file, or a file with its companions (a wheel
+// and its PEP 658 metadata). For a sealed format (an OCI manifest push) it
+// is the whole version, which the upload creates and publishes, or finds
+// published with exactly these files. Manifest is the version's manifest,
+// used when the upload creates the version; Refs are its refs (ADR 0010),
+// recorded when it is created; Tags are pointed at the version once it is
+// published (a quarantined one too: its tags resolve to nothing until it
+// is released).
 type FileUpload struct {
 	Name, Version string
 	Manifest      []byte
 	Files         []EntryRequest
 	Refs          []RefRequest
+	Tags          []string
+	// Blobs are blobs the caller stored but did not link yet
+	// (transfer.StagedBlob): their links commit in the upload's
+	// transaction, before its files are checked, and go with it when it is
+	// refused.
+	Blobs []BlobLinker
+}
+
+// BlobLinker links a stored blob into its repository inside a transaction
+// (transfer.StagedBlob).
+type BlobLinker interface {
+	LinkIn(ctx context.Context, tx *meta.Tx) error
 }
 
 // RefRequest is a reference a new version makes by digest (meta.Ref).
@@ -48,16 +63,19 @@ type FileResult struct {
 	Unchanged bool
 }
 
-// UploadFile puts files into a version of an append-only format (role
-// write; ADR 0006 and 0009), all or none. The first upload of a version
-// creates and publishes it, through everything a publish goes through (policies,
-// quarantine, audit, version.published). A later upload is appended to the
-// published version in its own transaction: the policies see the version
-// with the new files (a deny, or a quarantine, which would hide files
-// readers already have, refuses them with 403 policy_denied), and the
-// append is audited (version.append) and announced (version.files_added). A
-// path is written once: the same bytes again change nothing (Unchanged),
-// other bytes are 409 file_exists. Tombstoned versions take no files (409
+// UploadFile puts files into a version (role write; ADR 0006 and 0009),
+// all or none, in one transaction. The upload that creates a version (or
+// fills its caller's draft) publishes it, through everything a publish goes
+// through (policies, quarantine, audit, version.published); a refusal
+// leaves nothing behind, and a policy's is recorded (audit, policy.denied)
+// after the rollback. An upload to a published version of an append-only
+// format is appended: the policies see the version with the new files (a
+// deny, or a quarantine, which would hide files readers already have,
+// refuses them with 403 policy_denied), and the append is audited
+// (version.append) and announced (version.files_added). A path is written
+// once: the same bytes again change nothing (Unchanged), other bytes are
+// 409 file_exists; a sealed version takes no other files (409
+// version_exists). Tombstoned versions take no files (409
 // version_tombstoned), held ones answer 423.
 func (s *Service) UploadFile(ctx context.Context, caller *auth.Principal, repoKey string, req FileUpload) (FileResult, error) {
 	r, f, err := s.repoFormat(ctx, caller, repoKey, auth.RoleWrite)
@@ -67,32 +85,72 @@ func (s *Service) UploadFile(ctx context.Context, caller *auth.Principal, repoKe
 	if err := checkUpload(r, f, req); err != nil {
 		return FileResult{}, err
 	}
-	id, state, err := s.versionForUpload(ctx, caller, r, f, req)
+	res, err := s.upload(ctx, caller, r, f, req)
 	if errors.Is(err, meta.ErrExists) {
-		// A concurrent upload created the version first.
-		id, state, err = s.versionForUpload(ctx, caller, r, f, req)
+		// A concurrent upload created the version (or a tag) first.
+		res, err = s.upload(ctx, caller, r, f, req)
+	}
+	return res, err
+}
+
+// upload is UploadFile's transaction and what follows it.
+func (s *Service) upload(ctx context.Context, caller *auth.Principal, r repo.Repo, f format.Format, req FileUpload) (FileResult, error) {
+	var out FileResult
+	var refused *refusal
+	var id string
+	now := s.now().UTC().Truncate(time.Microsecond)
+	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
+		for _, b := range req.Blobs {
+			if err := b.LinkIn(ctx, tx); err != nil {
+				return err
+			}
+		}
+		v, p, state, err := s.versionForUpload(ctx, tx, caller, r, f, req, now)
+		if err != nil {
+			return err
+		}
+		id = v.ID
+		switch state {
+		case uploadUnchanged:
+			out.Unchanged, out.Idempotent = true, true
+		case uploadAppend:
+			if refused, err = s.appendIn(ctx, tx, caller, r, f, v, p, req.Files, now); err != nil {
+				return err
+			}
+		default:
+			out.Quarantine, out.Idempotent, refused, err = s.publishLocked(ctx, tx, caller, r, f, v, p, now)
+			if refused != nil && state == uploadCreated {
+				refused.gone = true // the version goes with the rollback
+			}
+			if err != nil {
+				return err
+			}
+			out.Created = state == uploadCreated && !out.Idempotent
+		}
+		for _, tag := range req.Tags {
+			if _, err := s.putTagIn(ctx, tx, caller, r, f, p, v, tag, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if refused != nil {
+		return FileResult{}, s.refuse(ctx, caller, r, policy.StagePublish, r.Key, *refused)
 	}
 	if err != nil {
 		return FileResult{}, err
 	}
-	switch state {
-	case uploadUnchanged:
-		v, err := s.GetByID(ctx, caller, repoKey, id)
-		return FileResult{PublishResult: PublishResult{Version: v, Idempotent: true}, Unchanged: true}, err
-	case uploadAppend:
-		return s.appendFiles(ctx, caller, r, f, id, req.Files)
+	if out.Quarantine != nil && !out.Idempotent {
+		s.repos.QuarantineChanged(r.Key)
 	}
-	res, err := s.publishIn(ctx, caller, r, f, id)
-	if err != nil && state == uploadCreated {
-		// Whatever stopped the publish (a policy, whose refusal is
-		// recorded against the version; a client gone; the database), the
-		// draft this upload made goes: a failed upload leaves no draft for
-		// the next one to publish.
-		if derr := s.discardDraft(context.WithoutCancel(ctx), caller, r, id); derr != nil {
-			return FileResult{}, derr
-		}
+	// The uploader sees the version even when it is held: the quarantine
+	// item says so.
+	v, p, err := s.versionIn(ctx, s.db.Q, r, id)
+	if err != nil {
+		return FileResult{}, err
 	}
-	return FileResult{PublishResult: res, Created: state == uploadCreated && !res.Idempotent}, err
+	out.Version, err = s.withEntries(ctx, r, v, p)
+	return out, err
 }
 
 // checkUpload validates an upload before anything is written.
@@ -147,100 +205,104 @@ const (
 	uploadUnchanged                    // the path holds these bytes already
 )
 
-// versionForUpload finds or creates the version req names in r. A new
-// version is created as a draft holding the file; an existing draft the
-// caller created (through the API, or left by its upload that crashed
-// before its publish) takes the file too; another caller's draft is 409
-// version_is_draft. ErrExists reports a concurrent creation.
-func (s *Service) versionForUpload(ctx context.Context, caller *auth.Principal, r repo.Repo, f format.Format, req FileUpload) (string, uploadState, error) {
+// versionForUpload finds or creates, in tx, the version req names in r,
+// locked. A new version is created as a draft holding the files; an
+// existing draft the caller created (through the API, or left by an
+// interrupted upload of an older node) takes the files too; another
+// caller's draft is 409 version_is_draft. A published version is
+// unchanged when it has the files already, appended to when its format is
+// append-only, and 409 version_exists otherwise. ErrExists reports a
+// concurrent creation.
+func (s *Service) versionForUpload(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, f format.Format, req FileUpload, now time.Time) (meta.Version, meta.Package, uploadState, error) {
 	ns, name, _ := f.ParseName(req.Name)
-	now := s.now().UTC().Truncate(time.Microsecond)
-	var id string
+	p, err := tx.EnsurePackage(ctx, meta.Package{ID: newID("pkg_"), Repo: r.Key, Format: r.Format, Namespace: ns, Name: name, DisplayName: req.Name, CreatedAt: now})
+	if err != nil {
+		return meta.Version{}, meta.Package{}, 0, err
+	}
 	state := uploadDraft
-	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
-		p, err := tx.EnsurePackage(ctx, meta.Package{ID: newID("pkg_"), Repo: r.Key, Format: r.Format, Namespace: ns, Name: name, DisplayName: req.Name, CreatedAt: now})
-		if err != nil {
-			return err
+	v, err := versionOf(ctx, tx.Q, f, p.ID, req.Version)
+	switch {
+	case errors.Is(err, meta.ErrNotFound):
+		v = meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: req.Version, Normalized: format.NormalizeVersion(f, req.Version),
+			State: meta.VersionDraft, CreatedBy: caller.Name(), CreatedAt: now, UpdatedAt: now}
+		if err := tx.InsertVersion(ctx, v); err != nil {
+			return meta.Version{}, meta.Package{}, 0, err
 		}
-		v, err := versionOf(ctx, tx.Q, f, p.ID, req.Version)
+		state = uploadCreated
+	case err != nil:
+		return meta.Version{}, meta.Package{}, 0, err
+	default:
+		if err := tx.LockVersion(ctx, v.ID); err != nil {
+			return meta.Version{}, meta.Package{}, 0, err
+		}
+		if v, err = tx.GetVersion(ctx, v.ID); err != nil {
+			return meta.Version{}, meta.Package{}, 0, err
+		}
+	}
+	switch v.State {
+	case meta.VersionTombstoned:
+		return meta.Version{}, meta.Package{}, 0, fault.Coded(fault.KindConflict, "version_tombstoned", "%s %s was deleted; restore it, or upload a new version", req.Name, req.Version).With("state", v.State)
+	case meta.VersionPublished:
+		if v.Blocked() {
+			return meta.Version{}, meta.Package{}, 0, s.quarantined(ctx, req.Name+" "+req.Version, v)
+		}
+		same, err := hasFiles(ctx, tx.Q, v.ID, req.Files)
 		switch {
-		case errors.Is(err, meta.ErrNotFound):
-			v = meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: req.Version, Normalized: format.NormalizeVersion(f, req.Version),
-				State: meta.VersionDraft, CreatedBy: caller.Name(), CreatedAt: now, UpdatedAt: now}
-			if err := tx.InsertVersion(ctx, v); err != nil {
-				return err
-			}
-			state = uploadCreated
 		case err != nil:
-			return err
-		default:
-			if err := tx.LockVersion(ctx, v.ID); err != nil {
-				return err
-			}
-			if v, err = tx.GetVersion(ctx, v.ID); err != nil {
-				return err
-			}
+			return meta.Version{}, meta.Package{}, 0, err
+		case same:
+			return v, p, uploadUnchanged, nil
+		case !format.AppendOnly(f):
+			return meta.Version{}, meta.Package{}, 0, fault.Coded(fault.KindConflict, "version_exists", "%s %s is published with other files; %s versions are published whole and never change", req.Name, req.Version, r.Format)
 		}
-		id = v.ID
-		switch v.State {
-		case meta.VersionTombstoned:
-			return fault.Coded(fault.KindConflict, "version_tombstoned", "%s %s was deleted; restore it, or upload a new version", req.Name, req.Version).With("state", v.State)
-		case meta.VersionPublished:
-			if v.Blocked() {
-				return s.quarantined(ctx, req.Name+" "+req.Version, v)
-			}
-			same, err := hasFiles(ctx, tx.Q, v.ID, req.Files)
-			switch {
-			case same:
-				state = uploadUnchanged
-			case err == nil && !format.AppendOnly(f):
-				return fault.Coded(fault.KindConflict, "version_exists", "%s %s is published with other files; %s versions are published whole and never change", req.Name, req.Version, r.Format)
-			case err == nil:
-				state = uploadAppend
-			}
-			return err
-		}
-		if state == uploadDraft && v.CreatedBy != caller.Name() {
-			// A draft is its creator's work in progress: an upload by
-			// someone else does not publish it under their name.
-			return fault.Coded(fault.KindConflict, "version_is_draft",
-				"%s %s is a draft that %s is preparing; publish or discard it through the API first", req.Name, req.Version, v.CreatedBy).With("createdBy", v.CreatedBy)
-		}
-		entries, err := tx.ListEntries(ctx, v.ID)
-		if err != nil {
-			return err
-		}
-		if _, err := samePaths(entries, req.Files); err != nil {
+		return v, p, uploadAppend, nil
+	}
+	if state == uploadDraft && v.CreatedBy != caller.Name() {
+		// A draft is its creator's work in progress: an upload by someone
+		// else does not publish it under their name.
+		return meta.Version{}, meta.Package{}, 0, fault.Coded(fault.KindConflict, "version_is_draft",
+			"%s %s is a draft that %s is preparing; publish or discard it through the API first", req.Name, req.Version, v.CreatedBy).With("createdBy", v.CreatedBy)
+	}
+	if err := s.fillDraft(ctx, tx, caller, r, &v, req, now); err != nil {
+		return meta.Version{}, meta.Package{}, 0, err
+	}
+	return v, p, state, nil
+}
+
+// fillDraft puts the upload's files (and, when the draft has none yet, its
+// manifest and refs) into draft v, with the audit record version.entries.
+func (s *Service) fillDraft(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, v *meta.Version, req FileUpload, now time.Time) error {
+	entries, err := tx.ListEntries(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	if _, err := samePaths(entries, req.Files); err != nil {
+		return err
+	}
+	added, err := newEntries(ctx, tx, r.Key, v.ID, entries, req.Files)
+	if err != nil || len(added) == 0 {
+		return err
+	}
+	for _, e := range added {
+		if err := tx.InsertEntry(ctx, e); err != nil {
 			return err
 		}
-		added, err := newEntries(ctx, tx, r.Key, v.ID, entries, req.Files)
-		if err != nil {
+	}
+	for _, ref := range req.Refs {
+		err := tx.InsertRef(ctx, meta.Ref{VersionID: v.ID, Repo: r.Key, Kind: ref.Kind, Digest: ref.Digest, ArtifactType: ref.ArtifactType})
+		if err != nil && !errors.Is(err, meta.ErrExists) {
 			return err
 		}
-		for _, e := range added {
-			if err := tx.InsertEntry(ctx, e); err != nil {
-				return err
-			}
+	}
+	if v.Manifest == nil {
+		if err := tx.SetManifest(ctx, v.ID, req.Manifest, now); err != nil {
+			return err
 		}
-		if len(added) == 0 {
-			return nil
-		}
-		for _, ref := range req.Refs {
-			err := tx.InsertRef(ctx, meta.Ref{VersionID: v.ID, Repo: r.Key, Kind: ref.Kind, Digest: ref.Digest, ArtifactType: ref.ArtifactType})
-			if err != nil && !errors.Is(err, meta.ErrExists) {
-				return err
-			}
-		}
-		if v.Manifest == nil {
-			if err := tx.SetManifest(ctx, v.ID, req.Manifest, now); err != nil {
-				return err
-			}
-		}
-		return tx.InsertAudit(ctx, s.audit(ctx, caller, "version.entries", r.Key, "repo/"+r.Key+"/versions/"+v.ID, now, map[string]any{
-			"count": len(added), "paths": entryPaths(added),
-		}))
-	})
-	return id, state, err
+		v.Manifest = req.Manifest
+	}
+	return tx.InsertAudit(ctx, s.audit(ctx, caller, "version.entries", r.Key, "repo/"+r.Key+"/versions/"+v.ID, now, map[string]any{
+		"count": len(added), "paths": entryPaths(added),
+	}))
 }
 
 // hasFiles reports whether version versionID has every file at its path
@@ -312,11 +374,10 @@ func digestNotCommitted(repoKey, digest string) error {
 	return fault.Coded(fault.KindConflict, "digest_not_committed", "blob %s is not committed in repository %q; upload it there first", digest, repoKey)
 }
 
-// appendFiles adds files to published version versionID of r (see
-// UploadFile).
+// appendFiles adds files to published version versionID of r in a
+// transaction of their own (see UploadFile; CacheVersion).
 func (s *Service) appendFiles(ctx context.Context, caller *auth.Principal, r repo.Repo, f format.Format, versionID string, files []EntryRequest) (FileResult, error) {
-	var denied *policy.Result
-	unchanged := false
+	var refused *refusal
 	now := s.now().UTC().Truncate(time.Microsecond)
 	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
 		v, p, err := s.lockedVersion(ctx, tx, r, versionID)
@@ -329,50 +390,11 @@ func (s *Service) appendFiles(ctx context.Context, caller *auth.Principal, r rep
 		if v.Blocked() {
 			return s.quarantined(ctx, "version "+v.Version, v)
 		}
-		entries, err := tx.ListEntries(ctx, v.ID)
-		if err != nil {
-			return err
-		}
-		if unchanged, err = samePaths(entries, files); unchanged || err != nil {
-			return err
-		}
-		added, err := newEntries(ctx, tx, r.Key, v.ID, entries, files)
-		if err != nil {
-			return err
-		}
-		entries = append(entries, added...)
-		res, err := s.evaluate(ctx, tx, r, f, v, p, entries, caller, policy.StagePublish)
-		if err != nil {
-			return err
-		}
-		if res.Decision == policy.Deny || res.Decision == policy.Quarantine {
-			// A version readers already have cannot be held: a quarantine
-			// refuses the new files as a deny does.
-			denied = &res
-			return errPolicyDenied
-		}
-		if err := tx.InsertEvaluations(ctx, logRows(res, v.ID, r.Key, policy.StagePublish, caller.Name(), now)); err != nil {
-			return err
-		}
-		for _, e := range added {
-			if err := tx.InsertEntry(ctx, e); err != nil {
-				return err
-			}
-		}
-		paths := entryPaths(added)
-		details := map[string]any{"package": f.FullName(p.Namespace, p.Name), "version": v.Version, "paths": paths}
-		if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "version.append", r.Key, "repo/"+r.Key+"/versions/"+v.ID, now, details)); err != nil {
-			return err
-		}
-		payload := payloadOf(r, f, v, p, entries)
-		payload["added"] = paths
-		return tx.InsertEvent(ctx, meta.Event{Type: EventFilesAdded, Aggregate: "version/" + v.ID, Payload: payload, RequestID: requestID(ctx), CreatedAt: now})
+		refused, err = s.appendIn(ctx, tx, caller, r, f, v, p, files, now)
+		return err
 	})
-	if denied != nil {
-		if err := s.recordDenial(ctx, caller, r, f, versionID, policy.StagePublish, r.Key, *denied); err != nil {
-			return FileResult{}, err
-		}
-		return FileResult{}, policyDenied(*denied)
+	if refused != nil {
+		return FileResult{}, s.refuse(ctx, caller, r, policy.StagePublish, r.Key, *refused)
 	}
 	if err != nil {
 		return FileResult{}, err
@@ -382,5 +404,49 @@ func (s *Service) appendFiles(ctx context.Context, caller *auth.Principal, r rep
 		return FileResult{}, err
 	}
 	out, err := s.withEntries(ctx, r, v, p)
-	return FileResult{PublishResult: PublishResult{Version: out, Idempotent: unchanged}, Unchanged: unchanged}, err
+	return FileResult{PublishResult: PublishResult{Version: out}}, err
+}
+
+// appendIn adds files to published, visible version v of r, locked in tx:
+// the policies see the version with them; a deny or a quarantine refuses
+// them (errPolicyDenied, with the refusal to record). Files it has already
+// are left alone.
+func (s *Service) appendIn(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, f format.Format, v meta.Version, p meta.Package, files []EntryRequest, now time.Time) (*refusal, error) {
+	entries, err := tx.ListEntries(ctx, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	if unchanged, err := samePaths(entries, files); unchanged || err != nil {
+		return nil, err
+	}
+	added, err := newEntries(ctx, tx, r.Key, v.ID, entries, files)
+	if err != nil {
+		return nil, err
+	}
+	entries = append(entries, added...)
+	res, err := s.evaluate(ctx, tx, r, f, v, p, entries, caller, policy.StagePublish)
+	if err != nil {
+		return nil, err
+	}
+	if res.Decision == policy.Deny || res.Decision == policy.Quarantine {
+		// A version readers already have cannot be held: a quarantine
+		// refuses the new files as a deny does.
+		return refusalOf(res, r, f, v, p, entries), errPolicyDenied
+	}
+	if err := tx.InsertEvaluations(ctx, logRows(res, v.ID, r.Key, policy.StagePublish, caller.Name(), now)); err != nil {
+		return nil, err
+	}
+	for _, e := range added {
+		if err := tx.InsertEntry(ctx, e); err != nil {
+			return nil, err
+		}
+	}
+	paths := entryPaths(added)
+	details := map[string]any{"package": f.FullName(p.Namespace, p.Name), "version": v.Version, "paths": paths}
+	if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "version.append", r.Key, "repo/"+r.Key+"/versions/"+v.ID, now, details)); err != nil {
+		return nil, err
+	}
+	payload := payloadOf(r, f, v, p, entries)
+	payload["added"] = paths
+	return nil, tx.InsertEvent(ctx, meta.Event{Type: EventFilesAdded, Aggregate: "version/" + v.ID, Payload: payload, RequestID: requestID(ctx), CreatedAt: now})
 }

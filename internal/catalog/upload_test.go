@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/catalog"
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/meta"
@@ -164,5 +166,105 @@ func TestUploadLeavesOthersDraftsAlone(t *testing.T) {
 	res, err := s.catalog.UploadFile(ctx, s.admin, "gen", upload("tool", "3.0", "f", s.digests[0]))
 	if err != nil || res.Version.Row.State != meta.VersionPublished || res.Version.Row.CreatedBy != "admin" {
 		t.Fatalf("the creator's own upload publishes its draft: %+v %v", res.Version.Row, err)
+	}
+}
+
+// linkOf is a blob the test stored but did not link: the upload links it
+// in its transaction (catalog.BlobLinker, as transfer.StagedBlob does).
+type linkOf struct {
+	repo, digest string
+}
+
+func (l linkOf) LinkIn(ctx context.Context, tx *meta.Tx) error {
+	if _, err := tx.InsertBlob(ctx, meta.Blob{Digest: l.digest, Size: 1, CreatedAt: time.Now()}); err != nil {
+		return err
+	}
+	_, err := tx.LinkBlob(ctx, l.repo, l.digest, "admin", time.Now())
+	return err
+}
+
+// TestUploadIsAllOrNothing: an upload that creates a version commits, in
+// one transaction, the blob links it brings, the version, its publish and
+// its tags (a registry's manifest push); a refusal at any step (an
+// immutable tag, a policy) leaves none of them behind, and a policy's
+// refusal is still recorded.
+func TestUploadIsAllOrNothing(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := newStack(t, b.url(t))
+			ctx := context.Background()
+			if _, err := s.db.RawExec(ctx, `UPDATE repos SET settings = '{"immutableTags":true}' WHERE key = 'gen'`); err != nil {
+				t.Fatal(err)
+			}
+			linked := func(digest string) bool {
+				_, err := s.db.GetBlobLink(ctx, "gen", digest)
+				return err == nil
+			}
+			manifest := string(blob.FromSum(sha256Sum("manifest 1")))
+			req := upload("app", "1.0", "manifest", manifest)
+			req.Tags, req.Blobs = []string{"stable", "latest"}, []catalog.BlobLinker{linkOf{"gen", manifest}}
+			res, err := s.catalog.UploadFile(ctx, s.admin, "gen", req)
+			if err != nil || !res.Created || res.Version.Row.State != meta.VersionPublished || !linked(manifest) {
+				t.Fatalf("first push: %+v %v (linked %v)", res, err, linked(manifest))
+			}
+			for _, tag := range req.Tags {
+				if tg, err := s.catalog.Tag(ctx, s.admin, "gen", "app", tag); err != nil || tg.Version != "1.0" {
+					t.Errorf("tag %s: %+v %v", tag, tg, err)
+				}
+			}
+			if n := eventCount(t, s.db, catalog.EventTagUpdated); n != 2 {
+				t.Errorf("tag.updated written %d times, want 2", n)
+			}
+			// The same version again with a new tag: unchanged, tagged.
+			req.Tags = []string{"v1"}
+			if again, err := s.catalog.UploadFile(ctx, s.admin, "gen", req); err != nil || !again.Unchanged {
+				t.Fatalf("the same push with another tag: %+v %v", again, err)
+			}
+			if tg, err := s.catalog.Tag(ctx, s.admin, "gen", "app", "v1"); err != nil || tg.Version != "1.0" {
+				t.Errorf("tag v1 after an unchanged push: %+v %v", tg, err)
+			}
+
+			// An immutable tag refuses the push whole: no version 2.0, no
+			// link of its manifest, the tag where it was.
+			second := string(blob.FromSum(sha256Sum("manifest 2")))
+			req2 := upload("app", "2.0", "manifest", second)
+			req2.Tags, req2.Blobs = []string{"fresh", "stable"}, []catalog.BlobLinker{linkOf{"gen", second}}
+			if _, err := s.catalog.UploadFile(ctx, s.admin, "gen", req2); codeOf(err) != "tag_immutable" {
+				t.Fatalf("moving an immutable tag: %v", err)
+			}
+			if _, err := s.catalog.Get(ctx, s.admin, "gen", "app", "2.0"); codeOf(err) != "version_not_found" {
+				t.Errorf("the refused push left version 2.0: %v", err)
+			}
+			if _, err := s.catalog.Tag(ctx, s.admin, "gen", "app", "fresh"); codeOf(err) != "tag_not_found" {
+				t.Errorf("the refused push left tag fresh: %v", err)
+			}
+			if linked(second) {
+				t.Error("the refused push left its manifest linked")
+			}
+
+			// A policy's refusal: nothing kept, the refusal recorded.
+			if _, _, err := s.catalog.PutPolicy(ctx, s.admin, "gen", catalog.PolicyRequest{Name: "no-3", Expression: `version.version != "3.0"`, Action: "deny"}, true); err != nil {
+				t.Fatal(err)
+			}
+			third := string(blob.FromSum(sha256Sum("manifest 3")))
+			req3 := upload("app", "3.0", "manifest", third)
+			req3.Tags, req3.Blobs = []string{"next"}, []catalog.BlobLinker{linkOf{"gen", third}}
+			if _, err := s.catalog.UploadFile(ctx, s.admin, "gen", req3); codeOf(err) != "policy_denied" {
+				t.Fatalf("a denied push: %v", err)
+			}
+			if _, err := s.catalog.Get(ctx, s.admin, "gen", "app", "3.0"); codeOf(err) != "version_not_found" {
+				t.Errorf("the denied push left version 3.0: %v", err)
+			}
+			if _, err := s.catalog.Tag(ctx, s.admin, "gen", "app", "next"); codeOf(err) != "tag_not_found" {
+				t.Errorf("the denied push left tag next: %v", err)
+			}
+			if linked(third) {
+				t.Error("the denied push left its manifest linked")
+			}
+			evs, err := s.db.ListEvents(ctx, catalog.EventPolicyDenied, 0, 10)
+			if err != nil || len(evs) != 1 || evs[0].Payload["version"] != "3.0" || evs[0].Payload["policies"] == nil {
+				t.Errorf("policy.denied: %+v %v", evs, err)
+			}
+		})
 	}
 }

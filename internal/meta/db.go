@@ -157,7 +157,8 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 	}()
 	wroteEvents := false
-	if err = fn(&Tx{Q: Q{c: stx, d: db.d, stmts: db.stmts, tx: stx, wroteEvents: &wroteEvents}}); err != nil {
+	tx := &Tx{Q: Q{c: stx, d: db.d, stmts: db.stmts, tx: stx, wroteEvents: &wroteEvents}}
+	if err = fn(tx); err != nil {
 		return err
 	}
 	if err = stx.Commit(); err != nil {
@@ -166,13 +167,23 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if f := db.onEvents.Load(); wroteEvents && f != nil {
 		(*f)()
 	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
 	return nil
 }
 
 // Tx is an open transaction. It offers the same methods as DB.
 type Tx struct {
 	Q
+	afterCommit []func()
 }
+
+// AfterCommit runs f once the transaction has committed (not when it rolls
+// back): for what another service keeps beside the database, such as a
+// cache of what the transaction wrote, when that service took part in a
+// transaction it does not run.
+func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f) }
 
 // RawExec runs a statement as given, for tests that prove the database itself
 // enforces an invariant and for operator tooling. Placeholders are `?`.

@@ -267,55 +267,62 @@ type linkSpec struct {
 
 // linkBlob records a blob (with its SHA-512 when measured) and makes it
 // visible in repository r, with the session change (if any) and the audit
-// record "blob.commit", in one transaction. It reports whether the blob was
-// new to the store. The committed link goes into this node's link cache
-// (write-through): the first download after an upload, often right after
-// it, needs no lookup.
+// record "blob.commit", in one transaction (linkIn). It reports whether the
+// blob was new to the store.
 func (s *Service) linkBlob(ctx context.Context, caller *auth.Principal, r repo.Repo, spec linkSpec) (bool, error) {
-	repoKey, digest, size := r.Key, spec.blob.Digest, spec.blob.Size
 	var created bool
-	now := s.opt.Now().UTC()
 	err := s.db.Tx(ctx, func(tx *meta.Tx) error {
-		if change := spec.change; change != nil {
-			change.At = now
-			ok, err := tx.TransitionUpload(ctx, *change)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return errLostRace
-			}
-		}
 		var err error
-		if created, err = tx.InsertBlob(ctx, meta.Blob{Digest: digest, Size: size, CreatedAt: now}); err != nil {
-			return err
-		}
-		if spec.blob.SHA512 != "" {
-			if err := tx.SetBlobSHA512(ctx, digest, spec.blob.SHA512); err != nil {
-				return err
-			}
-		}
-		linked, err := tx.LinkBlob(ctx, repoKey, digest, caller.Name(), now)
-		if err != nil {
-			return err
-		}
-		details := map[string]any{"digest": digest, "length": size, "newBlob": created, "newLink": linked}
-		if spec.change != nil {
-			details["upload"] = spec.change.ID
-		}
-		for k, v := range spec.details {
-			details[k] = v
-		}
-		return tx.InsertAudit(ctx, meta.AuditRecord{
-			At: now, Actor: caller.Name(), ActorVia: caller.Via(), Action: "blob.commit", Resource: "repo/" + repoKey + "/blobs/" + digest,
-			Repo: repoKey, RequestID: requestID(ctx), Details: details,
-		})
+		created, err = s.linkIn(ctx, tx, caller, r, spec)
+		return err
 	})
-	if err == nil {
-		// Best effort: a failed read only leaves the cache cold.
-		_, _ = s.cachedLink(ctx, r, digest)
-	}
 	return created, err
+}
+
+// linkIn is linkBlob inside tx. Once tx commits, the link goes into this
+// node's link cache (write-through): the first download after an upload,
+// often right after it, needs no lookup.
+func (s *Service) linkIn(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, spec linkSpec) (bool, error) {
+	repoKey, digest, size := r.Key, spec.blob.Digest, spec.blob.Size
+	now := s.opt.Now().UTC()
+	if change := spec.change; change != nil {
+		change.At = now
+		ok, err := tx.TransitionUpload(ctx, *change)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			return false, errLostRace
+		}
+	}
+	created, err := tx.InsertBlob(ctx, meta.Blob{Digest: digest, Size: size, CreatedAt: now})
+	if err != nil {
+		return false, err
+	}
+	if spec.blob.SHA512 != "" {
+		if err := tx.SetBlobSHA512(ctx, digest, spec.blob.SHA512); err != nil {
+			return false, err
+		}
+	}
+	linked, err := tx.LinkBlob(ctx, repoKey, digest, caller.Name(), now)
+	if err != nil {
+		return false, err
+	}
+	details := map[string]any{"digest": digest, "length": size, "newBlob": created, "newLink": linked}
+	if spec.change != nil {
+		details["upload"] = spec.change.ID
+	}
+	for k, v := range spec.details {
+		details[k] = v
+	}
+	tx.AfterCommit(func() {
+		// Best effort: a failed read only leaves the cache cold.
+		_, _ = s.cachedLink(context.WithoutCancel(ctx), r, digest)
+	})
+	return created, tx.InsertAudit(ctx, meta.AuditRecord{
+		At: now, Actor: caller.Name(), ActorVia: caller.Via(), Action: "blob.commit", Resource: "repo/" + repoKey + "/blobs/" + digest,
+		Repo: repoKey, RequestID: requestID(ctx), Details: details,
+	})
 }
 
 var errLostRace = errors.New("lost race")

@@ -49,9 +49,66 @@ func (s *Service) CacheBlob(ctx context.Context, caller *auth.Principal, repoKey
 
 // ingest stores body in repository r: see PutBlobChecked.
 func (s *Service) ingest(ctx context.Context, caller *auth.Principal, r repo.Repo, body io.Reader, expect blob.Expect, check func(blob.Sums) error) (meta.Blob, error) {
+	staged, err := s.stage(ctx, caller, r, body, expect, check)
+	if err != nil {
+		return meta.Blob{}, err
+	}
+	if err := staged.Link(ctx); err != nil {
+		return meta.Blob{}, err
+	}
+	return s.db.GetBlob(ctx, staged.Digest)
+}
+
+// StagedBlob is a blob stored by StageBlob whose link into its repository
+// is not committed yet: LinkIn commits it inside the transaction of the
+// operation the blob belongs to.
+type StagedBlob struct {
+	Digest string
+	Size   int64
+
+	s      *Service
+	caller *auth.Principal
+	r      repo.Repo
+}
+
+// StageBlob stores a whole blob from one request body as PutBlob does
+// (role write: hashed, verified, promoted) but leaves it unlinked, so that
+// the link commits with what uses the blob: a registry's manifest push
+// links the manifest's own bytes in the transaction that publishes the
+// version holding them (ADR 0010), one commit instead of two, and a push
+// that is refused leaves no link behind. Until then the bytes are in the
+// store with no row, as after a crash between promote and link
+// (docs/storage.md): readable nowhere, reused by the next upload of them.
+func (s *Service) StageBlob(ctx context.Context, caller *auth.Principal, repoKey string, body io.Reader, expect blob.Expect) (StagedBlob, error) {
+	r, err := s.writable(ctx, caller, repoKey)
+	if err != nil {
+		return StagedBlob{}, err
+	}
+	return s.stage(ctx, caller, r, body, expect, nil)
+}
+
+// LinkIn records the blob and links it into its repository inside tx,
+// with the audit record "blob.commit" (as PutBlob does in a transaction of
+// its own).
+func (b StagedBlob) LinkIn(ctx context.Context, tx *meta.Tx) error {
+	created, err := b.s.linkIn(ctx, tx, b.caller, b.r, linkSpec{blob: meta.Blob{Digest: b.Digest, Size: b.Size}})
+	if created && err == nil && b.s.opt.OnBlobCommited != nil {
+		tx.AfterCommit(func() { b.s.opt.OnBlobCommited(blob.Digest(b.Digest)) })
+	}
+	return err
+}
+
+// Link is LinkIn in a transaction of its own.
+func (b StagedBlob) Link(ctx context.Context) error {
+	return b.s.db.Tx(ctx, func(tx *meta.Tx) error { return b.LinkIn(ctx, tx) })
+}
+
+// stage stores body in the blob store for repository r, hashed while it
+// streams, verified against expect and then by check, and promoted.
+func (s *Service) stage(ctx context.Context, caller *auth.Principal, r repo.Repo, body io.Reader, expect blob.Expect, check func(blob.Sums) error) (StagedBlob, error) {
 	expect.MaxSize = s.maxBlobBytes(r)
 	if expect.MaxSize > 0 && expect.Size > expect.MaxSize {
-		return meta.Blob{}, tooLarge(expect.MaxSize)
+		return StagedBlob{}, tooLarge(expect.MaxSize)
 	}
 	name := "oneshot/" + randomHex(16)
 	sums, err := blob.Ingest(ctx, s.store, name, body, expect)
@@ -59,31 +116,24 @@ func (s *Service) ingest(ctx context.Context, caller *auth.Principal, r repo.Rep
 		var verr *blob.VerificationError
 		switch {
 		case errors.As(err, &verr):
-			return meta.Blob{}, fault.Coded(fault.KindConflict, "upload_verification_failed", "the uploaded bytes do not match: %s", verr.Error()).
+			return StagedBlob{}, fault.Coded(fault.KindConflict, "upload_verification_failed", "the uploaded bytes do not match: %s", verr.Error()).
 				With("field", verr.Field).With("expected", verr.Expected).With("actual", verr.Actual)
 		case errors.Is(err, blob.ErrTooLarge):
-			return meta.Blob{}, tooLarge(expect.MaxSize)
+			return StagedBlob{}, tooLarge(expect.MaxSize)
 		}
-		return meta.Blob{}, err
+		return StagedBlob{}, err
 	}
 	if check != nil {
 		if err := check(sums); err != nil {
 			_ = s.store.DeleteStaged(context.WithoutCancel(ctx), name)
-			return meta.Blob{}, err
+			return StagedBlob{}, err
 		}
 	}
 	if err := s.store.Promote(ctx, name, sums.Digest); err != nil {
 		_ = s.store.DeleteStaged(context.WithoutCancel(ctx), name)
-		return meta.Blob{}, err
+		return StagedBlob{}, err
 	}
-	created, err := s.link(ctx, caller, r, string(sums.Digest), sums.Size, nil)
-	if err != nil {
-		return meta.Blob{}, err
-	}
-	if created && s.opt.OnBlobCommited != nil {
-		s.opt.OnBlobCommited(sums.Digest)
-	}
-	return s.db.GetBlob(ctx, string(sums.Digest))
+	return StagedBlob{Digest: string(sums.Digest), Size: sums.Size, s: s, caller: caller, r: r}, nil
 }
 
 func requestID(ctx context.Context) string { return telemetry.RequestID(ctx) }

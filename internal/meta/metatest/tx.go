@@ -78,6 +78,28 @@ func testTransactions(t *testing.T, open Opener) {
 		wantPresent(t, db, "after")
 	})
 
+	t.Run("after_commit_runs_only_after_a_commit", func(t *testing.T) {
+		db := open(t)
+		var ran []string
+		must(t, db.Tx(ctx, func(tx *meta.Tx) error {
+			tx.AfterCommit(func() {
+				// The commit is visible to whoever the hook tells.
+				if _, err := db.GetRepo(ctx, "hooked"); err != nil {
+					t.Errorf("AfterCommit ran before the commit was visible: %v", err)
+				}
+				ran = append(ran, "committed")
+			})
+			return change(tx, "hooked")
+		}), "Tx with a hook")
+		_ = db.Tx(ctx, func(tx *meta.Tx) error {
+			tx.AfterCommit(func() { ran = append(ran, "rolled back") })
+			return errors.New("boom")
+		})
+		if len(ran) != 1 || ran[0] != "committed" {
+			t.Errorf("hooks that ran: %v, want only the committed one", ran)
+		}
+	})
+
 	t.Run("rollback_on_panic", func(t *testing.T) {
 		db := open(t)
 		var recovered any

@@ -16,6 +16,7 @@ import (
 	"github.com/artifortress/artifortress/internal/fault"
 	ociformat "github.com/artifortress/artifortress/internal/format/oci"
 	"github.com/artifortress/artifortress/internal/meta"
+	"github.com/artifortress/artifortress/internal/transfer"
 )
 
 // MaxManifestBytes bounds a pushed manifest (the spec asks registries to
@@ -143,7 +144,10 @@ func (h *Handler) putManifest(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
-	stored, err := h.transfer.PutBlob(ctx, req.Caller, req.Repo.Key, bytes.NewReader(body), blob.Expect{Size: int64(len(body)), Digest: blob.Digest(ociformat.DigestOf("sha256:", body))})
+	// The manifest's own bytes are a blob (GET /v2/<name>/blobs/<digest>
+	// serves them too), linked in the transaction that publishes the
+	// version and moves the tags: a push is one commit.
+	stored, err := h.transfer.StageBlob(ctx, req.Caller, req.Repo.Key, bytes.NewReader(body), blob.Expect{Size: int64(len(body)), Digest: blob.Digest(ociformat.DigestOf("sha256:", body))})
 	if err != nil {
 		return err
 	}
@@ -152,19 +156,16 @@ func (h *Handler) putManifest(w http.ResponseWriter, req *request) error {
 	if d.Subject != nil {
 		refs = append(refs, catalog.RefRequest{Kind: meta.RefSubject, Digest: d.Subject.Digest, ArtifactType: d.ArtifactType})
 	}
-	upload := catalog.FileUpload{Name: req.Image, Version: digest, Manifest: body, Files: files, Refs: refs}
+	upload := catalog.FileUpload{Name: req.Image, Version: digest, Manifest: body, Files: files, Refs: refs, Tags: tags, Blobs: []catalog.BlobLinker{stored}}
 	res, err := h.catalog.UploadFile(ctx, req.Caller, req.Repo.Key, upload)
 	if fe := fault.As(err); fe != nil && fe.Code == "version_tombstoned" {
-		res.PublishResult, err = h.revive(req, digest)
+		res.PublishResult, err = h.revive(req, stored, digest, tags)
 	}
 	if err != nil {
 		return err
 	}
 	hd := w.Header()
 	for _, t := range tags {
-		if _, _, err := h.catalog.PutTag(ctx, req.Caller, req.Repo.Key, req.Image, t, digest); err != nil {
-			return err
-		}
 		hd.Add("OCI-Tag", t)
 	}
 	if q := res.Quarantine; q != nil {
@@ -250,20 +251,32 @@ func (h *Handler) checkImmutable(req *request, tags []string, digest string) err
 }
 
 // revive answers a push of a manifest that was deleted: the push restores
-// it (catalog.Restore: audited, announced), for a caller who may delete
-// manifests, i.e. who could have deleted it; others get 409.
-func (h *Handler) revive(req *request, digest string) (catalog.PublishResult, error) {
+// it (catalog.Restore: audited, announced), with the manifest's bytes
+// linked again and the push's tags, for a caller who may delete manifests,
+// i.e. who could have deleted it; others get 409.
+func (h *Handler) revive(req *request, stored transfer.StagedBlob, digest string, tags []string) (catalog.PublishResult, error) {
 	ctx := req.Context()
 	if !req.Caller.Can(req.Repo.Key, auth.RoleAdmin) {
 		return catalog.PublishResult{}, fault.Coded(fault.KindConflict, "version_tombstoned",
 			"manifest %s was deleted from %s; a repository admin can push it again or restore it", digest, req.Name)
+	}
+	if err := stored.Link(ctx); err != nil {
+		return catalog.PublishResult{}, err
 	}
 	v, err := h.catalog.Get(ctx, req.Caller, req.Repo.Key, req.Image, digest)
 	if err != nil {
 		return catalog.PublishResult{}, err
 	}
 	restored, _, err := h.catalog.Restore(ctx, req.Caller, req.Repo.Key, v.Row.ID)
-	return catalog.PublishResult{Version: restored}, err
+	if err != nil {
+		return catalog.PublishResult{}, err
+	}
+	for _, t := range tags {
+		if _, _, err := h.catalog.PutTag(ctx, req.Caller, req.Repo.Key, req.Image, t, digest); err != nil {
+			return catalog.PublishResult{}, err
+		}
+	}
+	return catalog.PublishResult{Version: restored}, nil
 }
 
 // deleteManifest answers DELETE /v2/<name>/manifests/<ref>: a digest
