@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -80,10 +81,30 @@ func (exp Expect) verify(s Sums) error {
 	return nil
 }
 
-// pipe copies r to w, hashing on the reading side while a second goroutine
-// writes. Buffers form a ring of chunksInFlight slots: writes complete in
-// order, so each "written" signal frees the oldest slot.
+// pipe copies r to w (HashCopy) and returns the SHA-256 and size.
 func pipe(ctx context.Context, w io.Writer, r io.Reader, maxSize int64) (Sums, error) {
+	limit := int64(-1)
+	if maxSize > 0 {
+		limit = maxSize
+	}
+	h := sha256.New()
+	size, err := HashCopy(ctx, w, r, h, limit)
+	if err != nil {
+		return Sums{}, err
+	}
+	return Sums{Digest: FromSum(h.Sum(nil)), Size: size}, nil
+}
+
+// HashCopy copies r to w until r ends, feeding every byte to h (which may
+// be resumed: a chunked upload continues its session's hash) on the
+// reading goroutine while a second goroutine writes, so hashing and
+// storage overlap. Buffers form a ring of chunksInFlight slots, the memory
+// one stream holds whatever its size (invariant 10): writes complete in
+// order, so each "written" signal frees the oldest slot. It stops with
+// ErrTooLarge as soon as more than limit bytes arrived (limit < 0: none).
+// It returns the bytes copied; after an error, h and w hold an unknown
+// prefix of them.
+func HashCopy(ctx context.Context, w io.Writer, r io.Reader, h hash.Hash, limit int64) (int64, error) {
 	ring := make([]*[]byte, chunksInFlight)
 	for i := range ring {
 		ring[i] = chunkPool.Get().(*[]byte)
@@ -110,7 +131,6 @@ func pipe(ctx context.Context, w io.Writer, r io.Reader, maxSize int64) (Sums, e
 		writeErr <- err
 	}()
 
-	h := sha256.New()
 	var size int64
 	var readErr error
 	inFlight := 0
@@ -126,7 +146,7 @@ func pipe(ctx context.Context, w io.Writer, r io.Reader, maxSize int64) (Sums, e
 		buf := *ring[slot]
 		n, err := io.ReadFull(r, buf)
 		if n > 0 {
-			if size += int64(n); maxSize > 0 && size > maxSize {
+			if size += int64(n); limit >= 0 && size > limit {
 				readErr = ErrTooLarge
 				break
 			}
@@ -145,12 +165,9 @@ func pipe(ctx context.Context, w io.Writer, r io.Reader, maxSize int64) (Sums, e
 	close(chunks)
 	werr := <-writeErr // the writer has finished with every buffer
 	if readErr != nil {
-		return Sums{}, readErr
+		return size, readErr
 	}
-	if werr != nil {
-		return Sums{}, werr
-	}
-	return Sums{Digest: FromSum(h.Sum(nil)), Size: size}, nil
+	return size, werr
 }
 
 // Stage streams r into the staged object name without hashing (upload parts:

@@ -23,26 +23,25 @@ type Upload struct {
 	UpdatedAt      time.Time
 	ExpiresAt      time.Time
 	// Chunked sessions only (HashState not nil): the bytes received so far,
-	// in Parts chunks, and the running SHA-256 and SHA-512 states over them
-	// (crypto/sha256 and crypto/sha512 MarshalBinary).
-	Received    int64
-	Parts       int
-	HashState   []byte
-	SHA512State []byte
+	// in Parts chunks, and the running SHA-256 state over them
+	// (crypto/sha256 MarshalBinary).
+	Received  int64
+	Parts     int
+	HashState []byte
 }
 
 // Chunked reports whether u is a chunked session (appended to in order,
 // hashed as the bytes arrive) rather than one of numbered parts.
 func (u Upload) Chunked() bool { return u.HashState != nil }
 
-const uploadColumns = "id, repo_key, state, expected_digest, expected_length, digest, size, linked, error, created_by, created_at, updated_at, expires_at, received, parts, hash_state, sha512_state"
+const uploadColumns = "id, repo_key, state, expected_digest, expected_length, digest, size, linked, error, created_by, created_at, updated_at, expires_at, received, parts, hash_state"
 
 // InsertUpload stores a new session.
 func (q Q) InsertUpload(ctx context.Context, u Upload) error {
-	_, err := q.exec(ctx, "INSERT INTO uploads ("+uploadColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := q.exec(ctx, "INSERT INTO uploads ("+uploadColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		u.ID, u.Repo, u.State, u.ExpectedDigest, u.ExpectedLength, u.Digest, u.Size, boolInt(u.Linked), u.Error,
 		u.CreatedBy, Micros(u.CreatedAt), Micros(u.UpdatedAt), Micros(u.ExpiresAt),
-		u.Received, u.Parts, nullBytes(u.HashState), nullBytes(u.SHA512State))
+		u.Received, u.Parts, nullBytes(u.HashState))
 	return err
 }
 
@@ -191,7 +190,7 @@ func scanUpload(s scanner) (Upload, error) {
 	var linked int
 	var created, updated, expires int64
 	if err := s.Scan(&u.ID, &u.Repo, &u.State, &u.ExpectedDigest, &expLen, &u.Digest, &size, &linked, &u.Error,
-		&u.CreatedBy, &created, &updated, &expires, &u.Received, &u.Parts, &u.HashState, &u.SHA512State); err != nil {
+		&u.CreatedBy, &created, &updated, &expires, &u.Received, &u.Parts, &u.HashState); err != nil {
 		return Upload{}, err
 	}
 	if expLen.Valid {
@@ -236,13 +235,12 @@ func placeholders(n int) string {
 
 // UploadAppend moves a chunked session past one more chunk.
 type UploadAppend struct {
-	ID          string
-	From        int64 // the bytes received the appender saw; the compare-and-set condition
-	Received    int64
-	Parts       int
-	HashState   []byte
-	SHA512State []byte
-	At          time.Time
+	ID        string
+	From      int64 // the bytes received the appender saw; the compare-and-set condition
+	Received  int64
+	Parts     int
+	HashState []byte
+	At        time.Time
 }
 
 // AppendUpload records a chunk of a chunked session in one statement. It
@@ -250,9 +248,9 @@ type UploadAppend struct {
 // bytes since the caller read it (a concurrent append won), so that of two
 // appends that saw the same session exactly one lands.
 func (q Q) AppendUpload(ctx context.Context, a UploadAppend) (bool, error) {
-	res, err := q.exec(ctx, `UPDATE uploads SET received = ?, parts = ?, hash_state = ?, sha512_state = ?, updated_at = ?
+	res, err := q.exec(ctx, `UPDATE uploads SET received = ?, parts = ?, hash_state = ?, updated_at = ?
 		WHERE id = ? AND state = 'open' AND received = ? AND hash_state IS NOT NULL`,
-		a.Received, a.Parts, nullBytes(a.HashState), nullBytes(a.SHA512State), Micros(a.At), a.ID, a.From)
+		a.Received, a.Parts, nullBytes(a.HashState), Micros(a.At), a.ID, a.From)
 	if err != nil {
 		return false, err
 	}

@@ -91,5 +91,9 @@ func (s *Server) sweepLoop(ctx context.Context) {
 // Transfer is the upload and download service (tests).
 func (s *Server) Transfer() *transfer.Service { return s.transfer }
 
+// Checksums is the node's checksummer, which Serve runs in the background
+// (tests without Serve run its steps).
+func (s *Server) Checksums() *transfer.Checksummer { return s.checksums }
+
 // Store is the blob store (tests).
 func (s *Server) Store() blob.Store { return s.store }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/artifortress/artifortress/internal/auth"
+	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/fault"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/repo"
@@ -16,9 +17,10 @@ import (
 // ChunkedSession is a chunked upload session (OCI's POST, PATCH ..., PUT):
 // the client appends chunks in order without announcing the total size or
 // the digest, and names the digest only when it finishes. Every chunk is
-// hashed as it streams in and the running SHA-256 and SHA-512 states are
-// saved with the session, so finishing compares the digest without reading
-// the bytes back (ADR 0010 §3).
+// hashed as it streams in and the running SHA-256 state is saved with the
+// session, so finishing with a sha256: digest compares it without reading
+// the bytes back; a sha512: digest, rare, reads them back once at the
+// finish (ADR 0010 §3).
 type ChunkedSession struct {
 	ID    string
 	Repo  string
@@ -50,7 +52,7 @@ func (s *Service) CreateChunked(ctx context.Context, caller *auth.Principal, rep
 		return ChunkedSession{}, err
 	}
 	u := s.newUpload(caller, repoKey)
-	if u.HashState, u.SHA512State, err = freshHashStates(); err != nil {
+	if u.HashState, err = freshHashState(); err != nil {
 		return ChunkedSession{}, err
 	}
 	if err := s.insertSession(ctx, r, u); err != nil {
@@ -89,8 +91,8 @@ func (s *Service) ChunkedStatus(ctx context.Context, caller *auth.Principal, rep
 // and changes nothing: the client may resume from there.
 //
 // The chunk is staged as it streams (never held in memory) while the
-// session's saved SHA-256 and SHA-512 states are resumed and fed; then the
-// session row takes the new states with a compare-and-set on the bytes
+// session's saved SHA-256 state is resumed and fed; then the session row
+// takes the new state with a compare-and-set on the bytes
 // received, in the transaction that records the chunk. Of two appends to
 // one session that started from the same state, exactly one lands; the
 // other gets 409 upload_append_conflict and its staged bytes are deleted.
@@ -130,7 +132,7 @@ func (s *Service) appendChunk(ctx context.Context, r repo.Repo, u meta.Upload, b
 			"upload session %s has %d chunks, the most it may have; finish it, or send fewer, larger chunks", u.ID, u.Parts).With("limit", s.opt.MaxParts)
 	}
 	limit, overLimit := s.chunkLimit(r, u.Received)
-	h256, h512, err := resumeHashes(u)
+	h256, err := resumeHash(u)
 	if err != nil {
 		return u, err
 	}
@@ -140,10 +142,10 @@ func (s *Service) appendChunk(ctx context.Context, r repo.Repo, u meta.Upload, b
 	if err != nil {
 		return u, err
 	}
-	size, err := hashCopy(ctx, w, body, h256, h512, limit)
+	size, err := blob.HashCopy(ctx, w, body, h256, limit)
 	if err != nil || size == 0 {
 		_ = w.Cancel(context.WithoutCancel(ctx))
-		if errors.Is(err, errOverLimit) {
+		if errors.Is(err, blob.ErrTooLarge) {
 			err = overLimit
 		}
 		return u, err // size 0: an empty chunk adds nothing
@@ -154,14 +156,12 @@ func (s *Service) appendChunk(ctx context.Context, r repo.Repo, u meta.Upload, b
 	}
 	next := u
 	next.Received, next.Parts = u.Received+size, n
-	if next.HashState, err = marshalHash(h256); err == nil {
-		next.SHA512State, err = marshalHash(h512)
-	}
+	next.HashState, err = marshalHash(h256)
 	if err == nil {
 		next.UpdatedAt = s.opt.Now().UTC()
 		err = s.db.Tx(ctx, func(tx *meta.Tx) error {
 			ok, err := tx.AppendUpload(ctx, meta.UploadAppend{ID: u.ID, From: u.Received, Received: next.Received, Parts: n,
-				HashState: next.HashState, SHA512State: next.SHA512State, At: next.UpdatedAt})
+				HashState: next.HashState, At: next.UpdatedAt})
 			if err != nil {
 				return err
 			}

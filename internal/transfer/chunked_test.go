@@ -58,6 +58,9 @@ func TestChunkedUpload(t *testing.T) {
 			if err != nil {
 				t.Fatalf("FinishChunked sha512: %v", err)
 			}
+			if "sha512:"+blb.SHA512 != sha512Of(data) {
+				t.Errorf("a sha512: finish recorded SHA-512 %q, want it at once", blb.SHA512)
+			}
 			s.checkBlob(t, cs.ID, blb, data)
 		})
 

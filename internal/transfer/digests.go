@@ -1,12 +1,14 @@
 package transfer
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding"
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io"
 	"strings"
 
 	"github.com/artifortress/artifortress/internal/fault"
@@ -50,33 +52,21 @@ func digestInvalid(format string, args ...any) *fault.Error {
 	return fault.Coded(fault.KindBadRequest, "digest_invalid", format, args...)
 }
 
-// freshHashStates are the marshaled states of a chunked session before its
-// first byte.
-func freshHashStates() (s256, s512 []byte, err error) {
-	if s256, err = marshalHash(sha256.New()); err != nil {
-		return nil, nil, err
-	}
-	s512, err = marshalHash(sha512.New())
-	return s256, s512, err
-}
+// freshHashState is the marshaled SHA-256 state of a chunked session
+// before its first byte.
+func freshHashState() ([]byte, error) { return marshalHash(sha256.New()) }
 
-// resumeHashes continues the running hashes saved on session u.
-func resumeHashes(u meta.Upload) (h256, h512 hash.Hash, err error) {
-	h256, h512 = sha256.New(), sha512.New()
-	for _, r := range []struct {
-		h     hash.Hash
-		state []byte
-		name  string
-	}{{h256, u.HashState, "SHA-256"}, {h512, u.SHA512State, "SHA-512"}} {
-		um, ok := r.h.(encoding.BinaryUnmarshaler)
-		if !ok {
-			return nil, nil, fmt.Errorf("upload %s: %s cannot resume", u.ID, r.name)
-		}
-		if err := um.UnmarshalBinary(r.state); err != nil {
-			return nil, nil, fmt.Errorf("upload %s: saved %s state: %w", u.ID, r.name, err)
-		}
+// resumeHash continues the running SHA-256 saved on session u.
+func resumeHash(u meta.Upload) (hash.Hash, error) {
+	h := sha256.New()
+	um, ok := h.(encoding.BinaryUnmarshaler)
+	if !ok {
+		return nil, fmt.Errorf("upload %s: SHA-256 cannot resume", u.ID)
 	}
-	return h256, h512, nil
+	if err := um.UnmarshalBinary(u.HashState); err != nil {
+		return nil, fmt.Errorf("upload %s: saved SHA-256 state: %w", u.ID, err)
+	}
+	return h, nil
 }
 
 func marshalHash(h hash.Hash) ([]byte, error) {
@@ -87,12 +77,33 @@ func marshalHash(h hash.Hash) ([]byte, error) {
 	return m.MarshalBinary()
 }
 
-// sessionSums are the SHA-256 and SHA-512 (hex) of every byte session u
-// received, from its saved states: nothing is read back.
-func sessionSums(u meta.Upload) (sum256, sum512 string, err error) {
-	h256, h512, err := resumeHashes(u)
+// sessionSum is the SHA-256 (hex) of every byte session u received, from
+// its saved state: nothing is read back.
+func sessionSum(u meta.Upload) (string, error) {
+	h, err := resumeHash(u)
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
-	return hex.EncodeToString(h256.Sum(nil)), hex.EncodeToString(h512.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// sha512Of is the SHA-512 (hex) of the bytes open session u received,
+// read back once from its chunks: only a session finished with a sha512:
+// digest pays for it (ADR 0010 §3), not every push.
+func (s *Service) sha512Of(ctx context.Context, u meta.Upload) (string, error) {
+	names, err := s.chunkNames(ctx, u)
+	if err != nil {
+		return "", err
+	}
+	pr := &partsReader{ctx: ctx, store: s.store, names: names}
+	defer pr.Close()
+	h := sha512.New()
+	n, err := io.Copy(h, pr)
+	if err != nil {
+		return "", fmt.Errorf("upload %s: read back for SHA-512: %w", u.ID, err)
+	}
+	if n != u.Received {
+		return "", fmt.Errorf("upload %s: read back %d bytes for SHA-512, the session counts %d", u.ID, n, u.Received)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -16,8 +16,9 @@ import (
 // FinishChunked ends chunked session id (role write). It first appends
 // last as a final chunk when last has bytes (nil or empty: none; see
 // AppendChunk for its limits), then compares digest, the sha256:<hex> or
-// sha512:<hex> the client names the blob by, with the hashes saved with the
-// session, without reading a byte back.
+// sha512:<hex> the client names the blob by, with the SHA-256 saved with
+// the session, without reading a byte back (a sha512: digest reads the
+// bytes back once, sha512Of).
 //
 //   - A malformed digest is 400 digest_invalid and changes nothing.
 //   - A mismatch is 400 digest_invalid with details expected and actual;
@@ -66,13 +67,15 @@ func (s *Service) FinishChunked(ctx context.Context, caller *auth.Principal, rep
 // they match, takes the session to completed with its bytes as one staged
 // object, then on (finishCompleted).
 func (s *Service) finishOpen(ctx context.Context, caller *auth.Principal, r repo.Repo, u meta.Upload, want clientDigest) (meta.Blob, error) {
-	sum256, sum512, err := sessionSums(u)
+	sum256, err := sessionSum(u)
 	if err != nil {
 		return meta.Blob{}, err
 	}
 	got := clientDigest{alg: want.alg, hex: sum256}
 	if want.alg == algSHA512 {
-		got.hex = sum512
+		if got.hex, err = s.sha512Of(ctx, u); err != nil {
+			return meta.Blob{}, err
+		}
 	}
 	if got != want {
 		if u.Received == 0 {
@@ -149,11 +152,12 @@ func (s *Service) finishCompleted(ctx context.Context, caller *auth.Principal, r
 		change: &meta.UploadChange{ID: u.ID, From: []string{StateCompleted}, To: StateCommitted}}
 	if !u.Linked {
 		staged, err := s.wholeObject(ctx, u)
-		if err == nil {
-			_, spec.blob.SHA512, err = sessionSums(u)
-		}
 		if err != nil {
 			return meta.Blob{}, err
+		}
+		if want, err := parseClientDigest(u.ExpectedDigest); err == nil && want.alg == algSHA512 {
+			// Verified against the bytes when the session completed.
+			spec.blob.SHA512 = want.hex
 		}
 		if err := s.store.Promote(ctx, staged, blob.Digest(u.Digest)); err != nil {
 			// A concurrent abort discards the staged object: the session's

@@ -22,6 +22,7 @@ func TestMount(t *testing.T) {
 		if _, err := s.svc.FinishChunked(ctx, admin, "base", cs.ID, sha256Of(data), bytes.NewReader(data)); err != nil {
 			t.Fatal(err)
 		}
+		s.checksums(t, sha256Of(data)) // its SHA-512, for the mount by sha512: below
 		reader := caller(t, "dev", "repo:app:write", "repo:base:read")
 		stranger := caller(t, "stranger", "repo:app:write", "repo:other:read")
 
