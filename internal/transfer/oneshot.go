@@ -79,12 +79,13 @@ type StagedBlob struct {
 // that is refused leaves no link behind. Until then the bytes are in the
 // store with no row, as after a crash between promote and link
 // (docs/storage.md): readable nowhere, reused by the next upload of them.
-func (s *Service) StageBlob(ctx context.Context, caller *auth.Principal, repoKey string, body io.Reader, expect blob.Expect) (StagedBlob, error) {
+// check, when not nil, runs as in PutBlobChecked.
+func (s *Service) StageBlob(ctx context.Context, caller *auth.Principal, repoKey string, body io.Reader, expect blob.Expect, check func(blob.Sums) error) (StagedBlob, error) {
 	r, err := s.writable(ctx, caller, repoKey)
 	if err != nil {
 		return StagedBlob{}, err
 	}
-	return s.stage(ctx, caller, r, body, expect, nil)
+	return s.stage(ctx, caller, r, body, expect, check)
 }
 
 // LinkIn records the blob and links it into its repository inside tx,

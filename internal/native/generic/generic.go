@@ -144,7 +144,9 @@ func (h *Handler) upload(w http.ResponseWriter, req *native.Request, loc locatio
 	if err != nil {
 		return err
 	}
-	b, err := h.transfer.PutBlobChecked(ctx, req.Caller, req.Repo.Key, claims.reader(req.Body), expect, func(blob.Sums) error { return claims.check() })
+	// Linked with the version's change, so that a refused upload leaves
+	// no readable blob behind.
+	b, err := h.transfer.StageBlob(ctx, req.Caller, req.Repo.Key, claims.reader(req.Body), expect, func(blob.Sums) error { return claims.check() })
 	if err != nil {
 		return err
 	}
@@ -152,6 +154,7 @@ func (h *Handler) upload(w http.ResponseWriter, req *native.Request, loc locatio
 		Name: loc.name, Version: loc.version,
 		Manifest: manifestOf(loc),
 		Files:    []catalog.EntryRequest{{Path: loc.file, Digest: b.Digest, MediaType: mime.TypeByExtension(path.Ext(loc.file))}},
+		Blobs:    []catalog.BlobLinker{b},
 	})
 	if err != nil {
 		return err

@@ -295,6 +295,10 @@ func TestPolicies(t *testing.T) {
 	})
 	want(t, put(t, env, "files/tool/1.0/tool.exe", admin, "MZ"), 403, "policy_denied")
 	want(t, get(t, env, "GET", "files/tool/", admin), 404, "")
+	// The refused file's bytes are not readable by digest either.
+	if r := env.Do(t, "GET", "/v1/repos/files/blobs/sha256:"+sha256Hex("MZ"), admin, nil); r.Status != 404 {
+		t.Errorf("the blob of a refused upload: %d %s", r.Status, r.Body)
+	}
 	want(t, put(t, env, "files/tool/1.0/tool.sh", admin, "#!/bin/sh"), 201, "")
 	want(t, put(t, env, "files/tool/1.0/tool.exe", admin, "MZ"), 403, "policy_denied")
 	if got := names(t, get(t, env, "GET", "files/tool/1.0/", admin)); strings.Join(got, ",") != "tool.sh" {

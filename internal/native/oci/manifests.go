@@ -147,7 +147,7 @@ func (h *Handler) putManifest(w http.ResponseWriter, req *request) error {
 	// The manifest's own bytes are a blob (GET /v2/<name>/blobs/<digest>
 	// serves them too), linked in the transaction that publishes the
 	// version and moves the tags: a push is one commit.
-	stored, err := h.transfer.StageBlob(ctx, req.Caller, req.Repo.Key, bytes.NewReader(body), blob.Expect{Size: int64(len(body)), Digest: blob.Digest(ociformat.DigestOf("sha256:", body))})
+	stored, err := h.transfer.StageBlob(ctx, req.Caller, req.Repo.Key, bytes.NewReader(body), blob.Expect{Size: int64(len(body)), Digest: blob.Digest(ociformat.DigestOf("sha256:", body))}, nil)
 	if err != nil {
 		return err
 	}
