@@ -23,8 +23,11 @@ type DB struct {
 	sql *sql.DB
 	// writeMu serializes write transactions on SQLite, which allows one writer
 	// at a time anyway: queueing in Go is fairer and faster than busy-waiting
-	// on the database lock. Unused for PostgreSQL.
+	// on the database lock. It guards batch; waiting counts the callers
+	// queued on it. Unused for PostgreSQL.
 	writeMu sync.Mutex
+	waiting atomic.Int32
+	batch   *writeBatch
 	// onEvents, when set, is called after a transaction that wrote outbox
 	// events commits (the event worker's Wake).
 	onEvents atomic.Pointer[func()]
@@ -137,11 +140,12 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Close() error { return db.sql.Close() }
 
 // Tx runs fn in one transaction: it commits when fn returns nil and rolls back
-// otherwise (including on panic, which is re-raised).
+// otherwise (including on panic, which is re-raised). It returns once the
+// transaction is durable (or rolled back). On SQLite, concurrent calls share
+// one database transaction and one commit (groupTx).
 func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if db.d == SQLite {
-		db.writeMu.Lock()
-		defer db.writeMu.Unlock()
+		return db.groupTx(ctx, fn)
 	}
 	stx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -164,13 +168,19 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = stx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
-	if f := db.onEvents.Load(); wroteEvents && f != nil {
+	db.committed(tx)
+	return nil
+}
+
+// committed runs what follows a committed transaction: the event worker's
+// wake-up and the transaction's AfterCommit hooks.
+func (db *DB) committed(tx *Tx) {
+	if f := db.onEvents.Load(); *tx.wroteEvents && f != nil {
 		(*f)()
 	}
 	for _, f := range tx.afterCommit {
 		f()
 	}
-	return nil
 }
 
 // Tx is an open transaction. It offers the same methods as DB.
@@ -188,6 +198,7 @@ func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f)
 // RawExec runs a statement as given, for tests that prove the database itself
 // enforces an invariant and for operator tooling. Placeholders are `?`.
 func (q Q) RawExec(ctx context.Context, query string, args ...any) (int64, error) {
+	ctx = q.ctx(ctx)
 	res, err := q.c.ExecContext(ctx, q.d.rebind(query), args...)
 	if err != nil {
 		return 0, err
@@ -210,6 +221,18 @@ type Q struct {
 	tx    *sql.Tx // nil outside a transaction
 	// wroteEvents is set when the transaction writes an outbox event.
 	wroteEvents *bool
+	// detached: statements ignore their context's cancellation. A
+	// cancelled statement interrupts SQLite, which rolls back the whole
+	// transaction: in a shared one (groupTx), other callers' work.
+	detached bool
+}
+
+// ctx is the context a statement runs with (see detached).
+func (q Q) ctx(ctx context.Context) context.Context {
+	if q.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // stmt returns the prepared statement for query, bound to the transaction
@@ -231,6 +254,7 @@ func (q Q) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (q Q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = q.ctx(ctx)
 	query = q.d.rebind(query)
 	st, err := q.stmt(ctx, query)
 	if err != nil {
@@ -243,6 +267,7 @@ func (q Q) exec(ctx context.Context, query string, args ...any) (sql.Result, err
 }
 
 func (q Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = q.ctx(ctx)
 	query = q.d.rebind(query)
 	st, err := q.stmt(ctx, query)
 	if err != nil {
@@ -255,6 +280,7 @@ func (q Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, err
 }
 
 func (q Q) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = q.ctx(ctx)
 	query = q.d.rebind(query)
 	st, err := q.stmt(ctx, query)
 	if err != nil || st == nil {

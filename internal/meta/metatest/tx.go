@@ -100,6 +100,60 @@ func testTransactions(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("concurrent_failures_roll_back_only_their_own_writes", func(t *testing.T) {
+		// On SQLite concurrent transactions share one commit (group
+		// commit): one that fails or panics must take only its own writes
+		// with it, and every caller returns with its outcome durable.
+		db := open(t)
+		boom := errors.New("boom")
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, writers*2)
+		for i := range errs {
+			wg.Go(func() {
+				<-start
+				defer func() {
+					if p := recover(); p != nil && i%4 != 3 {
+						t.Errorf("writer %d: unexpected panic %v", i, p)
+					}
+				}()
+				errs[i] = db.Tx(ctx, func(tx *meta.Tx) error {
+					if err := change(tx, fmt.Sprintf("w%02d", i)); err != nil {
+						return err
+					}
+					switch i % 4 {
+					case 1:
+						return boom
+					case 3:
+						panic("kaboom")
+					}
+					return nil
+				})
+				if errs[i] == nil {
+					// Durable on return: visible outside any transaction.
+					if _, err := db.GetRepo(ctx, fmt.Sprintf("w%02d", i)); err != nil {
+						t.Errorf("writer %d: committed but not visible: %v", i, err)
+					}
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			key := fmt.Sprintf("w%02d", i)
+			switch i % 4 {
+			case 1:
+				wantErr(t, err, boom, "failing writer %s", key)
+				wantAbsent(t, db, key)
+			case 3:
+				wantAbsent(t, db, key)
+			default:
+				must(t, err, "writer %s", key)
+				wantPresent(t, db, key)
+			}
+		}
+	})
+
 	t.Run("rollback_on_panic", func(t *testing.T) {
 		db := open(t)
 		var recovered any
