@@ -68,7 +68,7 @@ func (s *Service) publishIn(ctx context.Context, caller *auth.Principal, r repo.
 		if err != nil {
 			return err
 		}
-		out.Quarantine, out.Idempotent, refused, err = s.publishLocked(ctx, tx, caller, r, f, v, p, now)
+		out.Quarantine, out.Idempotent, refused, err = s.publishLocked(ctx, tx, caller, r, f, v, p, nil, now)
 		return err
 	})
 	if refused != nil {
@@ -94,8 +94,11 @@ func (s *Service) publishIn(ctx context.Context, caller *auth.Principal, r repo.
 // preconditions hold is evaluated and published (settle: into the
 // quarantine lane when a policy says so, returned; a refusal is returned
 // with errPolicyDenied); a published one is answered again (idempotent)
-// unless the lane holds it.
-func (s *Service) publishLocked(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, f format.Format, v meta.Version, p meta.Package, now time.Time) (
+// unless the lane holds it. entries are the draft's entries when the
+// caller created the draft in tx with them and its manifest, having
+// checked both (an upload that created the version: the preconditions
+// hold by construction); nil lists them and checks every precondition.
+func (s *Service) publishLocked(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, f format.Format, v meta.Version, p meta.Package, entries []meta.Entry, now time.Time) (
 	held *meta.QuarantineItem, idempotent bool, refused *refusal, err error) {
 	switch v.State {
 	case meta.VersionPublished:
@@ -111,9 +114,11 @@ func (s *Service) publishLocked(ctx context.Context, tx *meta.Tx, caller *auth.P
 	case meta.VersionTombstoned:
 		return nil, false, nil, notDraft(v)
 	}
-	entries, err := tx.ListEntries(ctx, v.ID)
-	if err != nil {
-		return nil, false, nil, err
+	verified := entries != nil
+	if !verified {
+		if entries, err = tx.ListEntries(ctx, v.ID); err != nil {
+			return nil, false, nil, err
+		}
 	}
 	if len(entries) == 0 {
 		return nil, false, nil, fault.Coded(fault.KindConflict, "publish_precondition_failed", "version %s has no entries; add its files first", v.Version).With("precondition", "entries")
@@ -121,13 +126,15 @@ func (s *Service) publishLocked(ctx context.Context, tx *meta.Tx, caller *auth.P
 	if v.Manifest == nil {
 		return nil, false, nil, fault.Coded(fault.KindConflict, "publish_precondition_failed", "version %s has no manifest; put one first", v.Version).With("precondition", "manifest")
 	}
-	coords := format.Coordinates{Namespace: p.Namespace, Name: p.Name, Version: v.Version}
-	if err := f.ValidateManifest(coords, v.Manifest); err != nil {
-		return nil, false, nil, fault.Coded(fault.KindConflict, "publish_precondition_failed", "the manifest is no longer valid: %v", err).With("precondition", "manifest")
-	}
-	for _, e := range entries {
-		if _, err := tx.GetBlobLink(ctx, r.Key, e.Digest); err != nil {
-			return nil, false, nil, fault.Coded(fault.KindConflict, "publish_precondition_failed", "entry %q: blob %s is not committed in %q", e.Path, e.Digest, r.Key).With("precondition", "digests")
+	if !verified {
+		coords := format.Coordinates{Namespace: p.Namespace, Name: p.Name, Version: v.Version}
+		if err := f.ValidateManifest(coords, v.Manifest); err != nil {
+			return nil, false, nil, fault.Coded(fault.KindConflict, "publish_precondition_failed", "the manifest is no longer valid: %v", err).With("precondition", "manifest")
+		}
+		for _, e := range entries {
+			if _, err := tx.GetBlobLink(ctx, r.Key, e.Digest); err != nil {
+				return nil, false, nil, fault.Coded(fault.KindConflict, "publish_precondition_failed", "entry %q: blob %s is not committed in %q", e.Path, e.Digest, r.Key).With("precondition", "digests")
+			}
 		}
 	}
 	details := map[string]any{"package": f.FullName(p.Namespace, p.Name), "version": v.Version, "entries": len(entries)}

@@ -105,7 +105,7 @@ func (s *Service) upload(ctx context.Context, caller *auth.Principal, r repo.Rep
 				return err
 			}
 		}
-		v, p, state, err := s.versionForUpload(ctx, tx, caller, r, f, req, now)
+		v, p, state, entries, err := s.versionForUpload(ctx, tx, caller, r, f, req, now)
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,10 @@ func (s *Service) upload(ctx context.Context, caller *auth.Principal, r repo.Rep
 				return err
 			}
 		default:
-			out.Quarantine, out.Idempotent, refused, err = s.publishLocked(ctx, tx, caller, r, f, v, p, now)
+			if state != uploadCreated {
+				entries = nil // a draft's older entries are checked again
+			}
+			out.Quarantine, out.Idempotent, refused, err = s.publishLocked(ctx, tx, caller, r, f, v, p, entries, now)
 			if refused != nil && state == uploadCreated {
 				refused.gone = true // the version goes with the rollback
 			}
@@ -212,12 +215,12 @@ const (
 // caller's draft is 409 version_is_draft. A published version is
 // unchanged when it has the files already, appended to when its format is
 // append-only, and 409 version_exists otherwise. ErrExists reports a
-// concurrent creation.
-func (s *Service) versionForUpload(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, f format.Format, req FileUpload, now time.Time) (meta.Version, meta.Package, uploadState, error) {
+// concurrent creation. A draft's entries, once filled, are returned too.
+func (s *Service) versionForUpload(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, f format.Format, req FileUpload, now time.Time) (meta.Version, meta.Package, uploadState, []meta.Entry, error) {
 	ns, name, _ := f.ParseName(req.Name)
 	p, err := tx.EnsurePackage(ctx, meta.Package{ID: newID("pkg_"), Repo: r.Key, Format: r.Format, Namespace: ns, Name: name, DisplayName: req.Name, CreatedAt: now})
 	if err != nil {
-		return meta.Version{}, meta.Package{}, 0, err
+		return meta.Version{}, meta.Package{}, 0, nil, err
 	}
 	state := uploadDraft
 	v, err := versionOf(ctx, tx.Q, f, p.ID, req.Version)
@@ -226,81 +229,85 @@ func (s *Service) versionForUpload(ctx context.Context, tx *meta.Tx, caller *aut
 		v = meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: req.Version, Normalized: format.NormalizeVersion(f, req.Version),
 			State: meta.VersionDraft, CreatedBy: caller.Name(), CreatedAt: now, UpdatedAt: now}
 		if err := tx.InsertVersion(ctx, v); err != nil {
-			return meta.Version{}, meta.Package{}, 0, err
+			return meta.Version{}, meta.Package{}, 0, nil, err
 		}
 		state = uploadCreated
 	case err != nil:
-		return meta.Version{}, meta.Package{}, 0, err
+		return meta.Version{}, meta.Package{}, 0, nil, err
 	default:
 		if err := tx.LockVersion(ctx, v.ID); err != nil {
-			return meta.Version{}, meta.Package{}, 0, err
+			return meta.Version{}, meta.Package{}, 0, nil, err
 		}
 		if v, err = tx.GetVersion(ctx, v.ID); err != nil {
-			return meta.Version{}, meta.Package{}, 0, err
+			return meta.Version{}, meta.Package{}, 0, nil, err
 		}
 	}
 	switch v.State {
 	case meta.VersionTombstoned:
-		return meta.Version{}, meta.Package{}, 0, fault.Coded(fault.KindConflict, "version_tombstoned", "%s %s was deleted; restore it, or upload a new version", req.Name, req.Version).With("state", v.State)
+		return meta.Version{}, meta.Package{}, 0, nil, fault.Coded(fault.KindConflict, "version_tombstoned", "%s %s was deleted; restore it, or upload a new version", req.Name, req.Version).With("state", v.State)
 	case meta.VersionPublished:
 		if v.Blocked() {
-			return meta.Version{}, meta.Package{}, 0, s.quarantined(ctx, req.Name+" "+req.Version, v)
+			return meta.Version{}, meta.Package{}, 0, nil, s.quarantined(ctx, req.Name+" "+req.Version, v)
 		}
 		same, err := hasFiles(ctx, tx.Q, v.ID, req.Files)
 		switch {
 		case err != nil:
-			return meta.Version{}, meta.Package{}, 0, err
+			return meta.Version{}, meta.Package{}, 0, nil, err
 		case same:
-			return v, p, uploadUnchanged, nil
+			return v, p, uploadUnchanged, nil, nil
 		case !format.AppendOnly(f):
-			return meta.Version{}, meta.Package{}, 0, fault.Coded(fault.KindConflict, "version_exists", "%s %s is published with other files; %s versions are published whole and never change", req.Name, req.Version, r.Format)
+			return meta.Version{}, meta.Package{}, 0, nil, fault.Coded(fault.KindConflict, "version_exists", "%s %s is published with other files; %s versions are published whole and never change", req.Name, req.Version, r.Format)
 		}
-		return v, p, uploadAppend, nil
+		return v, p, uploadAppend, nil, nil
 	}
 	if state == uploadDraft && v.CreatedBy != caller.Name() {
 		// A draft is its creator's work in progress: an upload by someone
 		// else does not publish it under their name.
-		return meta.Version{}, meta.Package{}, 0, fault.Coded(fault.KindConflict, "version_is_draft",
+		return meta.Version{}, meta.Package{}, 0, nil, fault.Coded(fault.KindConflict, "version_is_draft",
 			"%s %s is a draft that %s is preparing; publish or discard it through the API first", req.Name, req.Version, v.CreatedBy).With("createdBy", v.CreatedBy)
 	}
-	if err := s.fillDraft(ctx, tx, caller, r, &v, req, now); err != nil {
-		return meta.Version{}, meta.Package{}, 0, err
+	entries, err := s.fillDraft(ctx, tx, caller, r, &v, req, now)
+	if err != nil {
+		return meta.Version{}, meta.Package{}, 0, nil, err
 	}
-	return v, p, state, nil
+	return v, p, state, entries, nil
 }
 
 // fillDraft puts the upload's files (and, when the draft has none yet, its
-// manifest and refs) into draft v, with the audit record version.entries.
-func (s *Service) fillDraft(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, v *meta.Version, req FileUpload, now time.Time) error {
+// manifest and refs) into draft v, with the audit record version.entries,
+// and returns the draft's entries then. Those the upload added have their
+// links checked in tx.
+func (s *Service) fillDraft(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, v *meta.Version, req FileUpload, now time.Time) ([]meta.Entry, error) {
 	entries, err := tx.ListEntries(ctx, v.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := samePaths(entries, req.Files); err != nil {
-		return err
+		return nil, err
 	}
 	added, err := newEntries(ctx, tx, r.Key, v.ID, entries, req.Files)
 	if err != nil || len(added) == 0 {
-		return err
+		return entries, err
 	}
 	for _, e := range added {
 		if err := tx.InsertEntry(ctx, e); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	entries = append(entries, added...)
 	for _, ref := range req.Refs {
 		err := tx.InsertRef(ctx, meta.Ref{VersionID: v.ID, Repo: r.Key, Kind: ref.Kind, Digest: ref.Digest, ArtifactType: ref.ArtifactType})
 		if err != nil && !errors.Is(err, meta.ErrExists) {
-			return err
+			return nil, err
 		}
 	}
 	if v.Manifest == nil {
 		if err := tx.SetManifest(ctx, v.ID, req.Manifest, now); err != nil {
-			return err
+			return nil, err
 		}
 		v.Manifest = req.Manifest
 	}
-	return tx.InsertAudit(ctx, s.audit(ctx, caller, "version.entries", r.Key, "repo/"+r.Key+"/versions/"+v.ID, now, map[string]any{
+	return entries, tx.InsertAudit(ctx, s.audit(ctx, caller, "version.entries", r.Key, "repo/"+r.Key+"/versions/"+v.ID, now, map[string]any{
 		"count": len(added), "paths": entryPaths(added),
 	}))
 }
