@@ -138,11 +138,22 @@ func (s *Service) Tag(ctx context.Context, caller *auth.Principal, repoKey, full
 
 // Tags lists a package's tags (role read).
 func (s *Service) Tags(ctx context.Context, caller *auth.Principal, repoKey, fullName string) ([]meta.Tag, error) {
+	return s.tags(ctx, caller, repoKey, fullName, s.db.ListTags)
+}
+
+// VisibleTags lists the tags of a package that resolve to a version the
+// caller can pull (role read): published, not held or rejected by the
+// quarantine lane (an OCI tags/list).
+func (s *Service) VisibleTags(ctx context.Context, caller *auth.Principal, repoKey, fullName string) ([]meta.Tag, error) {
+	return s.tags(ctx, caller, repoKey, fullName, s.db.ListVisibleTags)
+}
+
+func (s *Service) tags(ctx context.Context, caller *auth.Principal, repoKey, fullName string, list func(context.Context, string) ([]meta.Tag, error)) ([]meta.Tag, error) {
 	_, _, p, err := s.packageOf(ctx, caller, repoKey, fullName, auth.RoleRead)
 	if err != nil {
 		return nil, err
 	}
-	ts, err := s.db.ListTags(ctx, p.ID)
+	ts, err := list(ctx, p.ID)
 	if ts == nil {
 		ts = []meta.Tag{}
 	}

@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -264,6 +265,40 @@ func TestUploadIsAllOrNothing(t *testing.T) {
 			evs, err := s.db.ListEvents(ctx, catalog.EventPolicyDenied, 0, 10)
 			if err != nil || len(evs) != 1 || evs[0].Payload["version"] != "3.0" || evs[0].Payload["policies"] == nil {
 				t.Errorf("policy.denied: %+v %v", evs, err)
+			}
+
+			// A quarantined push is tagged, but its tag is not among the
+			// visible ones; nor are those of a deleted version.
+			if _, _, err := s.catalog.PutPolicy(ctx, s.admin, "gen", catalog.PolicyRequest{Name: "hold-4", Expression: `version.version != "4.0"`, Action: "quarantine"}, true); err != nil {
+				t.Fatal(err)
+			}
+			fourth := string(blob.FromSum(sha256Sum("manifest 4")))
+			req4 := upload("app", "4.0", "manifest", fourth)
+			req4.Tags, req4.Blobs = []string{"held"}, []catalog.BlobLinker{linkOf{"gen", fourth}}
+			if res, err := s.catalog.UploadFile(ctx, s.admin, "gen", req4); err != nil || res.Quarantine == nil {
+				t.Fatalf("a held push: %+v %v", res, err)
+			}
+			tagNames := func(ts []meta.Tag, err error) string {
+				if err != nil {
+					t.Fatal(err)
+				}
+				var names []string
+				for _, tg := range ts {
+					names = append(names, tg.Name)
+				}
+				return strings.Join(names, ",")
+			}
+			if all := tagNames(s.catalog.Tags(ctx, s.admin, "gen", "app")); all != "held,latest,stable,v1" {
+				t.Errorf("tags: %s", all)
+			}
+			if visible := tagNames(s.catalog.VisibleTags(ctx, s.admin, "gen", "app")); visible != "latest,stable,v1" {
+				t.Errorf("visible tags with 4.0 held: %s", visible)
+			}
+			if _, err := s.catalog.Delete(ctx, s.admin, "gen", res.Version.Row.ID, "test"); err != nil {
+				t.Fatal(err)
+			}
+			if visible := tagNames(s.catalog.VisibleTags(ctx, s.admin, "gen", "app")); visible != "" {
+				t.Errorf("visible tags with 1.0 deleted: %s", visible)
 			}
 		})
 	}

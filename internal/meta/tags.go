@@ -56,8 +56,23 @@ func (q Q) GetTag(ctx context.Context, packageID, name string) (Tag, error) {
 
 // ListTags returns a package's tags ordered by name.
 func (q Q) ListTags(ctx context.Context, packageID string) ([]Tag, error) {
-	rows, err := q.query(ctx, `SELECT t.package_id, t.name, t.version_id, v.version, t.updated_by, t.updated_at
+	return q.listTags(ctx, `SELECT t.package_id, t.name, t.version_id, v.version, t.updated_by, t.updated_at
 		FROM tags t JOIN versions v ON v.id = t.version_id WHERE t.package_id = ? ORDER BY t.name`, packageID)
+}
+
+// ListVisibleTags returns the tags of a package that point at a version
+// every reader may see (published, not held or rejected by the quarantine
+// lane), ordered by name: one query, whatever the number of versions.
+func (q Q) ListVisibleTags(ctx context.Context, packageID string) ([]Tag, error) {
+	return q.listTags(ctx, `SELECT t.package_id, t.name, t.version_id, v.version, t.updated_by, t.updated_at
+		FROM tags t JOIN versions v ON v.id = t.version_id
+		WHERE t.package_id = ? AND v.state = 'published'
+		AND NOT EXISTS (SELECT 1 FROM quarantine qu WHERE qu.version_id = v.id AND qu.status IN ('quarantined', 'rejected'))
+		ORDER BY t.name`, packageID)
+}
+
+func (q Q) listTags(ctx context.Context, query string, args ...any) ([]Tag, error) {
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/artifortress/artifortress/internal/fault"
-	"github.com/artifortress/artifortress/internal/meta"
 )
 
 // maxTagsPage bounds one page of tags/list.
@@ -30,26 +29,16 @@ func (h *Handler) listTags(w http.ResponseWriter, req *request) error {
 // (deleted, or held by the quarantine lane).
 func (h *Handler) tagNames(req *request) ([]string, error) {
 	ctx := req.Context()
-	tags, err := h.catalog.Tags(ctx, req.Caller, req.Repo.Key, req.Image)
+	tags, err := h.catalog.VisibleTags(ctx, req.Caller, req.Repo.Key, req.Image)
 	if fe := fault.As(err); fe != nil && fe.Kind == fault.KindNotFound {
 		return nil, fault.Coded(fault.KindNotFound, codeNameUnknown, "%s has no image %q", req.Repo.Key, req.Image)
 	}
 	if err != nil {
 		return nil, err
 	}
-	_, _, versions, err := h.catalog.Versions(ctx, req.Caller, req.Repo.Key, req.Image)
-	if err != nil {
-		return nil, err
-	}
-	pullable := make(map[string]bool, len(versions))
-	for _, v := range versions {
-		pullable[v.Version] = v.State == meta.VersionPublished && !v.Blocked()
-	}
-	names := make([]string, 0, len(tags))
-	for _, t := range tags {
-		if pullable[t.Version] {
-			names = append(names, t.Name)
-		}
+	names := make([]string, len(tags))
+	for i, t := range tags {
+		names[i] = t.Name
 	}
 	return names, nil
 }
