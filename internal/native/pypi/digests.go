@@ -10,7 +10,6 @@ import (
 
 	"github.com/artifortress/artifortress/internal/blob"
 	"github.com/artifortress/artifortress/internal/fault"
-	"github.com/artifortress/artifortress/internal/meta"
 )
 
 // otherDigests hashes an uploaded file, while it streams into the blob
@@ -36,11 +35,11 @@ func newOtherDigests() *otherDigests {
 // declares: sha256_digest (the ingest verified it while streaming when the
 // form sent it before the file; this covers one sent after), md5_digest
 // and blake2_256_digest. Each mismatch is a 400 naming its field.
-func verifyDeclared(u *Upload, stored meta.Blob, others *otherDigests) error {
+func verifyDeclared(u *Upload, storedDigest string, others *otherDigests) error {
 	for _, d := range []struct {
 		field, declared, actual string
 	}{
-		{fieldSHA256, u.SHA256, stored.Digest[len(blob.SHA256Prefix):]},
+		{fieldSHA256, u.SHA256, storedDigest[len(blob.SHA256Prefix):]},
 		{fieldMD5, u.MD5, hex.EncodeToString(others.md5.Sum(nil))},
 		{fieldBlake2, u.Blake2_256, hex.EncodeToString(others.blake2.Sum(nil))},
 	} {

@@ -105,6 +105,10 @@ func TestUploadAndSimpleIndex(t *testing.T) {
 	if r := upload(t, env, "py", admin, "Foo.Bar", "1.0", pypi.FileTypeSdist, "foo_bar-1.0.tar.gz", []byte("other")); r.Status != 409 || codeOf(r) != "file_exists" {
 		t.Errorf("other bytes under a published name: %d %s", r.Status, r.Body)
 	}
+	// The refused bytes are not readable by digest either.
+	if r := env.Do(t, "GET", "/v1/repos/py/blobs/sha256:"+sha256Hex([]byte("other")), admin, nil); r.Status != 404 {
+		t.Errorf("the blob of a refused upload: %d %s", r.Status, r.Body)
+	}
 
 	// PyPI's rules beyond paths: one sdist per release; the same
 	// distribution under another spelling is the file that exists.

@@ -13,6 +13,7 @@ import (
 	pyformat "github.com/artifortress/artifortress/internal/format/pypi"
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/native"
+	"github.com/artifortress/artifortress/internal/transfer"
 )
 
 // upload answers twine's legacy upload: the file streams into a blob,
@@ -30,21 +31,23 @@ func (h *Handler) upload(w http.ResponseWriter, req *native.Request) error {
 		return err
 	}
 	ctx := req.Context()
-	var stored meta.Blob
+	// The file (and a wheel's metadata) are stored unlinked and linked in
+	// the catalog's transaction: a refused upload leaves no blob behind.
+	var stored transfer.StagedBlob
 	others := newOtherDigests()
 	u, err := ParseUpload(req.Body, req.Header.Get("Content-Type"), DefaultLimits, func(_, sha256 string, content io.Reader) error {
 		expect := blob.Expect{Size: -1}
 		if sha256 != "" {
 			expect.Digest = blob.Digest(blob.SHA256Prefix + sha256)
 		}
-		b, err := h.transfer.PutBlob(ctx, req.Caller, req.Repo.Key, io.TeeReader(content, others), expect)
+		b, err := h.transfer.StageBlob(ctx, req.Caller, req.Repo.Key, io.TeeReader(content, others), expect, nil)
 		stored = b
 		return digestMismatch(err)
 	})
 	if err != nil {
 		return err
 	}
-	if err := verifyDeclared(u, stored, others); err != nil {
+	if err := verifyDeclared(u, stored.Digest, others); err != nil {
 		return err
 	}
 	if err := h.checkRelease(req, u); err != nil {
@@ -55,14 +58,15 @@ func (h *Handler) upload(w http.ResponseWriter, req *native.Request) error {
 		return err
 	}
 	files := []catalog.EntryRequest{{Path: u.Filename, Digest: stored.Digest, MediaType: mediaTypeOf(u.FileType)}}
+	blobs := []catalog.BlobLinker{stored}
 	if u.FileType == FileTypeWheel {
-		sidecar, err := h.storeMetadata(req, u, stored)
+		sidecar, md, err := h.storeMetadata(req, u, stored)
 		if err != nil {
 			return err
 		}
-		files = append(files, sidecar)
+		files, blobs = append(files, sidecar), append(blobs, md)
 	}
-	res, err := h.catalog.UploadFile(ctx, req.Caller, req.Repo.Key, catalog.FileUpload{Name: u.Name, Version: u.Version, Manifest: manifest, Files: files})
+	res, err := h.catalog.UploadFile(ctx, req.Caller, req.Repo.Key, catalog.FileUpload{Name: u.Name, Version: u.Version, Manifest: manifest, Files: files, Blobs: blobs})
 	if err != nil {
 		return notSkippable(err)
 	}
@@ -164,22 +168,22 @@ func digestMismatch(err error) error {
 
 // storeMetadata extracts a stored wheel's METADATA and stores it as the
 // wheel's PEP 658 sidecar ({filename}.metadata).
-func (h *Handler) storeMetadata(req *native.Request, u *Upload, wheel meta.Blob) (catalog.EntryRequest, error) {
+func (h *Handler) storeMetadata(req *native.Request, u *Upload, wheel transfer.StagedBlob) (catalog.EntryRequest, transfer.StagedBlob, error) {
 	ctx := req.Context()
 	ra, closer, err := blob.OpenReaderAt(ctx, h.transfer.Store(), blob.Digest(wheel.Digest))
 	if err != nil {
-		return catalog.EntryRequest{}, err
+		return catalog.EntryRequest{}, transfer.StagedBlob{}, err
 	}
 	defer closer.Close()
 	md, err := WheelMetadata(ra, wheel.Size, u.Dist)
 	if err != nil {
-		return catalog.EntryRequest{}, err
+		return catalog.EntryRequest{}, transfer.StagedBlob{}, err
 	}
-	b, err := h.transfer.PutBlob(ctx, req.Caller, req.Repo.Key, bytes.NewReader(md), blob.Expect{Size: int64(len(md))})
+	b, err := h.transfer.StageBlob(ctx, req.Caller, req.Repo.Key, bytes.NewReader(md), blob.Expect{Size: int64(len(md))}, nil)
 	if err != nil {
-		return catalog.EntryRequest{}, err
+		return catalog.EntryRequest{}, transfer.StagedBlob{}, err
 	}
-	return catalog.EntryRequest{Path: u.Filename + sidecarSuffix, Digest: b.Digest, MediaType: "text/plain"}, nil
+	return catalog.EntryRequest{Path: u.Filename + sidecarSuffix, Digest: b.Digest, MediaType: "text/plain"}, b, nil
 }
 
 // mediaTypeOf is the media type a distribution file is recorded with.
