@@ -2,8 +2,6 @@ package bench
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
@@ -12,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/artifortress/artifortress/internal/registryconf"
 )
 
 // DistributionTool is the binary of CNCF Distribution that scripts/test.sh
@@ -31,25 +29,7 @@ type distribution struct {
 // and no access log (the node under test logs no request either), no
 // background purge of uploads, and the given listen address.
 func distributionConfig(dir, listen string) ([]byte, error) {
-	secret := make([]byte, 16)
-	if _, err := rand.Read(secret); err != nil {
-		return nil, err
-	}
-	return yaml.Marshal(map[string]any{
-		"version": "0.1",
-		"log": map[string]any{
-			"level":     "warn",
-			"formatter": "json",
-			"accesslog": map[string]any{"disabled": true},
-		},
-		"storage": map[string]any{
-			"filesystem":  map[string]any{"rootdirectory": filepath.Join(dir, "storage")},
-			"cache":       map[string]any{"blobdescriptor": "inmemory"},
-			"tag":         map[string]any{"concurrencylimit": 8},
-			"maintenance": map[string]any{"uploadpurging": map[string]any{"enabled": false}},
-		},
-		"http": map[string]any{"addr": listen, "secret": hex.EncodeToString(secret)},
-	})
+	return registryconf.Config(registryconf.Options{Root: filepath.Join(dir, "storage"), Listen: listen, LogLevel: "warn", ImageDefaults: true})
 }
 
 // startDistribution runs `bin serve dir/config.yml` on a free loopback
@@ -84,7 +64,7 @@ func startDistribution(ctx context.Context, bin, dir string) (*distribution, err
 	}
 	cmd := exec.Command(path, "serve", cfgPath)
 	cmd.Dir = dir
-	cmd.Env = distributionEnv()
+	cmd.Env = registryconf.Env()
 	if d.process, err = startProcess(cmd, filepath.Join(dir, "registry.log")); err != nil {
 		return nil, err
 	}
@@ -93,20 +73,6 @@ func startDistribution(ctx context.Context, bin, dir string) (*distribution, err
 		return nil, err
 	}
 	return d, nil
-}
-
-// distributionEnv is this process's environment without REGISTRY_*
-// variables (each would override a setting of the config file) and OTEL_*
-// ones, with tracing off: Distribution exports spans to an OTLP endpoint
-// by default.
-func distributionEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "REGISTRY_") && !strings.HasPrefix(kv, "OTEL_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, "OTEL_TRACES_EXPORTER=none")
 }
 
 // waitReady polls GET /v2/ until it answers 200, the process exits or

@@ -3,8 +3,6 @@ package ocitest
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,8 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/artifortress/artifortress/internal/registryconf"
 	"github.com/artifortress/artifortress/internal/testenv"
 )
 
@@ -66,7 +63,7 @@ func StartDistribution(t testing.TB, opts DistributionOptions) *Distribution {
 	}
 
 	d.cmd = exec.Command(bin, "serve", cfgPath)
-	d.cmd.Env = distributionEnv()
+	d.cmd.Env = registryconf.Env()
 	pr, pw := io.Pipe()
 	d.cmd.Stdout, d.cmd.Stderr = pw, pw
 	if err := d.cmd.Start(); err != nil {
@@ -106,59 +103,21 @@ func StartDistribution(t testing.TB, opts DistributionOptions) *Distribution {
 }
 
 // writeDistributionConfig writes the registry's configuration: filesystem
-// storage under root with deletes enabled, no access log (the suites send
-// thousands of requests), JSON logs at info (the level of the "listening
-// on" line), and htpasswd Basic auth when opts has a user.
+// storage under root with deletes enabled, JSON logs at info (the level of
+// the "listening on" line), and htpasswd Basic auth when opts has a user.
 func writeDistributionConfig(path, root, dir string, opts DistributionOptions) error {
-	secret := make([]byte, 16)
-	if _, err := rand.Read(secret); err != nil {
-		return err
-	}
-	cfg := map[string]any{
-		"version": "0.1",
-		"log": map[string]any{
-			"level":     "info",
-			"formatter": "json",
-			"accesslog": map[string]any{"disabled": true},
-		},
-		"storage": map[string]any{
-			"filesystem": map[string]any{"rootdirectory": root},
-			"delete":     map[string]any{"enabled": true},
-			// No background purge of old uploads racing a test.
-			"maintenance": map[string]any{"uploadpurging": map[string]any{"enabled": false}},
-		},
-		"http": map[string]any{
-			"addr":   "127.0.0.1:0",
-			"secret": hex.EncodeToString(secret),
-		},
-	}
+	o := registryconf.Options{Root: root, Listen: "127.0.0.1:0", LogLevel: "info", Delete: true}
 	if opts.Username != "" {
-		htpasswd := filepath.Join(dir, "htpasswd")
-		if err := writeHtpasswd(htpasswd, opts.Username, opts.Password); err != nil {
+		o.Htpasswd = filepath.Join(dir, "htpasswd")
+		if err := writeHtpasswd(o.Htpasswd, opts.Username, opts.Password); err != nil {
 			return err
 		}
-		cfg["auth"] = map[string]any{
-			"htpasswd": map[string]any{"realm": "artifortress-test", "path": htpasswd},
-		}
 	}
-	b, err := yaml.Marshal(cfg)
+	b, err := registryconf.Config(o)
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(path, b, 0o600)
-}
-
-// distributionEnv is this process's environment without REGISTRY_*
-// variables (each overrides a configuration setting) and OTEL_* ones, with
-// tracing off: Distribution exports spans to an OTLP endpoint by default.
-func distributionEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "REGISTRY_") && !strings.HasPrefix(kv, "OTEL_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, "OTEL_TRACES_EXPORTER=none")
 }
 
 // readLog keeps the registry's output and sends the address of its
