@@ -77,11 +77,17 @@ func (s *Service) publishIn(ctx context.Context, caller *auth.Principal, r repo.
 	if err != nil {
 		return PublishResult{}, err
 	}
+	return s.answerPublish(ctx, r, versionID, out)
+}
+
+// answerPublish completes out, the result of a committed publish of
+// version versionID of r: a new hold is announced to the repository cache,
+// and the version is read for the answer (the publisher sees it even when
+// it is held: the quarantine item says so).
+func (s *Service) answerPublish(ctx context.Context, r repo.Repo, versionID string, out PublishResult) (PublishResult, error) {
 	if out.Quarantine != nil && !out.Idempotent {
 		s.repos.QuarantineChanged(r.Key)
 	}
-	// The publisher sees the version even when it is held: the quarantine
-	// item says so.
 	v, p, err := s.versionIn(ctx, s.db.Q, r, versionID)
 	if err != nil {
 		return PublishResult{}, err

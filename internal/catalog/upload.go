@@ -143,17 +143,10 @@ func (s *Service) upload(ctx context.Context, caller *auth.Principal, r repo.Rep
 	if err != nil {
 		return FileResult{}, err
 	}
-	if out.Quarantine != nil && !out.Idempotent {
-		s.repos.QuarantineChanged(r.Key)
-	}
-	// The uploader sees the version even when it is held: the quarantine
-	// item says so.
-	v, p, err := s.versionIn(ctx, s.db.Q, r, id)
-	if err != nil {
+	if out.PublishResult, err = s.answerPublish(ctx, r, id, out.PublishResult); err != nil {
 		return FileResult{}, err
 	}
-	out.Version, err = s.withEntries(ctx, r, v, p)
-	return out, err
+	return out, nil
 }
 
 // checkUpload validates an upload before anything is written.

@@ -201,6 +201,20 @@ func TestUploadIsAllOrNothing(t *testing.T) {
 				_, err := s.db.GetBlobLink(ctx, "gen", digest)
 				return err == nil
 			}
+			// leftNothing checks that refused upload req left no version,
+			// no new tag and no link of its manifest.
+			leftNothing := func(req catalog.FileUpload, tag string) {
+				t.Helper()
+				if _, err := s.catalog.Get(ctx, s.admin, "gen", req.Name, req.Version); codeOf(err) != "version_not_found" {
+					t.Errorf("the refused push left version %s: %v", req.Version, err)
+				}
+				if _, err := s.catalog.Tag(ctx, s.admin, "gen", req.Name, tag); codeOf(err) != "tag_not_found" {
+					t.Errorf("the refused push left tag %s: %v", tag, err)
+				}
+				if linked(req.Files[0].Digest) {
+					t.Errorf("the refused push of %s left its manifest linked", req.Version)
+				}
+			}
 			manifest := string(blob.FromSum(sha256Sum("manifest 1")))
 			req := upload("app", "1.0", "manifest", manifest)
 			req.Tags, req.Blobs = []string{"stable", "latest"}, []catalog.BlobLinker{linkOf{"gen", manifest}}
@@ -233,15 +247,7 @@ func TestUploadIsAllOrNothing(t *testing.T) {
 			if _, err := s.catalog.UploadFile(ctx, s.admin, "gen", req2); codeOf(err) != "tag_immutable" {
 				t.Fatalf("moving an immutable tag: %v", err)
 			}
-			if _, err := s.catalog.Get(ctx, s.admin, "gen", "app", "2.0"); codeOf(err) != "version_not_found" {
-				t.Errorf("the refused push left version 2.0: %v", err)
-			}
-			if _, err := s.catalog.Tag(ctx, s.admin, "gen", "app", "fresh"); codeOf(err) != "tag_not_found" {
-				t.Errorf("the refused push left tag fresh: %v", err)
-			}
-			if linked(second) {
-				t.Error("the refused push left its manifest linked")
-			}
+			leftNothing(req2, "fresh")
 
 			// A policy's refusal: nothing kept, the refusal recorded.
 			if _, _, err := s.catalog.PutPolicy(ctx, s.admin, "gen", catalog.PolicyRequest{Name: "no-3", Expression: `version.version != "3.0"`, Action: "deny"}, true); err != nil {
@@ -253,15 +259,7 @@ func TestUploadIsAllOrNothing(t *testing.T) {
 			if _, err := s.catalog.UploadFile(ctx, s.admin, "gen", req3); codeOf(err) != "policy_denied" {
 				t.Fatalf("a denied push: %v", err)
 			}
-			if _, err := s.catalog.Get(ctx, s.admin, "gen", "app", "3.0"); codeOf(err) != "version_not_found" {
-				t.Errorf("the denied push left version 3.0: %v", err)
-			}
-			if _, err := s.catalog.Tag(ctx, s.admin, "gen", "app", "next"); codeOf(err) != "tag_not_found" {
-				t.Errorf("the denied push left tag next: %v", err)
-			}
-			if linked(third) {
-				t.Error("the denied push left its manifest linked")
-			}
+			leftNothing(req3, "next")
 			evs, err := s.db.ListEvents(ctx, catalog.EventPolicyDenied, 0, 10)
 			if err != nil || len(evs) != 1 || evs[0].Payload["version"] != "3.0" || evs[0].Payload["policies"] == nil {
 				t.Errorf("policy.denied: %+v %v", evs, err)
