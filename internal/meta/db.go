@@ -16,6 +16,9 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
 
+// PostgresPoolSize is the most connections a node opens to PostgreSQL.
+const PostgresPoolSize = 32
+
 // DB is an open metadata store. Its read methods (inherited from Q) run outside
 // any transaction; state changes go through Tx.
 type DB struct {
@@ -63,8 +66,8 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 		sdb.SetMaxOpenConns(16)
 		sdb.SetMaxIdleConns(16)
 	} else {
-		sdb.SetMaxOpenConns(32)
-		sdb.SetMaxIdleConns(32)
+		sdb.SetMaxOpenConns(PostgresPoolSize)
+		sdb.SetMaxIdleConns(PostgresPoolSize)
 		sdb.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	db := &DB{Q: Q{c: sdb, d: d, stmts: &stmtCache{db: sdb}}, sql: sdb}
@@ -243,7 +246,7 @@ func (q Q) ctx(ctx context.Context) context.Context {
 // earlier in a transaction the pool cannot see yet; running it reports any
 // real error).
 func (q Q) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	st, err := q.stmts.get(ctx, query)
+	st, err := q.stmts.get(ctx, query, q.tx != nil)
 	if err != nil || st == nil {
 		return nil, nil
 	}

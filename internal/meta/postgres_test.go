@@ -2,8 +2,12 @@ package meta_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/artifortress/artifortress/internal/meta"
 	"github.com/artifortress/artifortress/internal/meta/metatest"
@@ -46,6 +50,41 @@ func TestPostgresMigrate(t *testing.T) {
 
 func BenchmarkPostgres(b *testing.B) {
 	metatest.Bench(b, func(b *testing.B) *meta.DB { return openPostgres(b, true) })
+}
+
+// TestPostgresFullPool: as many transactions as the pool has connections,
+// all open at once, each running a query the node has not prepared yet.
+// Preparing one on the pool would need a connection none of them gives
+// back: the statement cache must not wait for one inside a transaction
+// (it deadlocked before).
+func TestPostgresFullPool(t *testing.T) {
+	db := openPostgres(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var all sync.WaitGroup
+	all.Add(meta.PostgresPoolSize)
+	errs := make(chan error, meta.PostgresPoolSize)
+	var wg sync.WaitGroup
+	for i := range meta.PostgresPoolSize {
+		wg.Go(func() {
+			errs <- db.Tx(ctx, func(tx *meta.Tx) error {
+				all.Done()
+				all.Wait() // every connection is now held by a transaction
+				_, err := tx.GetRepo(ctx, fmt.Sprintf("r%d", i))
+				if errors.Is(err, meta.ErrNotFound) {
+					err = nil
+				}
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // TestPostgresSchemes checks that both URL schemes select PostgreSQL.
