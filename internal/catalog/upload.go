@@ -220,7 +220,7 @@ func (s *Service) versionForUpload(ctx context.Context, tx *meta.Tx, caller *aut
 	switch {
 	case errors.Is(err, meta.ErrNotFound):
 		v = meta.Version{ID: newID("ver_"), PackageID: p.ID, Version: req.Version, Normalized: format.NormalizeVersion(f, req.Version),
-			State: meta.VersionDraft, CreatedBy: caller.Name(), CreatedAt: now, UpdatedAt: now}
+			State: meta.VersionDraft, Manifest: req.Manifest, CreatedBy: caller.Name(), CreatedAt: now, UpdatedAt: now}
 		if err := tx.InsertVersion(ctx, v); err != nil {
 			return meta.Version{}, meta.Package{}, 0, nil, err
 		}
@@ -259,7 +259,13 @@ func (s *Service) versionForUpload(ctx context.Context, tx *meta.Tx, caller *aut
 		return meta.Version{}, meta.Package{}, 0, nil, fault.Coded(fault.KindConflict, "version_is_draft",
 			"%s %s is a draft that %s is preparing; publish or discard it through the API first", req.Name, req.Version, v.CreatedBy).With("createdBy", v.CreatedBy)
 	}
-	entries, err := s.fillDraft(ctx, tx, caller, r, &v, req, now)
+	var entries []meta.Entry // a new draft has none
+	if state == uploadDraft {
+		if entries, err = tx.ListEntries(ctx, v.ID); err != nil {
+			return meta.Version{}, meta.Package{}, 0, nil, err
+		}
+	}
+	entries, err = s.fillDraft(ctx, tx, caller, r, &v, entries, req, now)
 	if err != nil {
 		return meta.Version{}, meta.Package{}, 0, nil, err
 	}
@@ -267,14 +273,10 @@ func (s *Service) versionForUpload(ctx context.Context, tx *meta.Tx, caller *aut
 }
 
 // fillDraft puts the upload's files (and, when the draft has none yet, its
-// manifest and refs) into draft v, with the audit record version.entries,
-// and returns the draft's entries then. Those the upload added have their
-// links checked in tx.
-func (s *Service) fillDraft(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, v *meta.Version, req FileUpload, now time.Time) ([]meta.Entry, error) {
-	entries, err := tx.ListEntries(ctx, v.ID)
-	if err != nil {
-		return nil, err
-	}
+// manifest and refs) into draft v, whose entries are entries, with the
+// audit record version.entries, and returns the draft's entries then.
+// Those the upload added have their links checked in tx.
+func (s *Service) fillDraft(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, v *meta.Version, entries []meta.Entry, req FileUpload, now time.Time) ([]meta.Entry, error) {
 	if _, err := samePaths(entries, req.Files); err != nil {
 		return nil, err
 	}

@@ -69,8 +69,12 @@ func (q Q) InsertVersion(ctx context.Context, v Version) error {
 	if labels == "" {
 		labels = "{}"
 	}
-	_, err := q.exec(ctx, "INSERT INTO versions ("+versionColumns+") VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL, ?, NULL, NULL, ?)",
-		v.ID, v.PackageID, v.Version, v.Normalized, v.State, v.CreatedBy, Micros(v.CreatedAt), Micros(v.UpdatedAt), labels, microsOrNil(v.UpstreamPublishedAt))
+	var manifest any // NULL: none yet
+	if v.Manifest != nil {
+		manifest = string(v.Manifest)
+	}
+	_, err := q.exec(ctx, "INSERT INTO versions ("+versionColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, NULL, NULL, ?)",
+		v.ID, v.PackageID, v.Version, v.Normalized, v.State, manifest, v.CreatedBy, Micros(v.CreatedAt), Micros(v.UpdatedAt), labels, microsOrNil(v.UpstreamPublishedAt))
 	if isUniqueViolation(err) {
 		return ErrExists
 	}
