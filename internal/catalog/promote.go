@@ -53,7 +53,7 @@ func (s *Service) Promote(ctx context.Context, caller *auth.Principal, repoKey, 
 		return PublishResult{}, fault.Coded(fault.KindConflict, "version_not_published", "version %s is %s; only published versions are promoted", src.Version, src.State).With("state", src.State)
 	}
 	if src.Blocked() {
-		return PublishResult{}, s.quarantined(ctx, "version "+src.Version, src)
+		return PublishResult{}, s.quarantined(ctx, s.db.Q, "version "+src.Version, src)
 	}
 	full := f.FullName(sp.Namespace, sp.Name)
 	now := s.now().UTC().Truncate(time.Microsecond)

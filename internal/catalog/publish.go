@@ -110,7 +110,7 @@ func (s *Service) publishLocked(ctx context.Context, tx *meta.Tx, caller *auth.P
 	case meta.VersionPublished:
 		if v.Blocked() {
 			// Publishing again is no way around the lane.
-			return nil, false, nil, s.quarantined(ctx, "version "+v.Version, v)
+			return nil, false, nil, s.quarantined(ctx, tx.Q, "version "+v.Version, v)
 		}
 		it, err := tx.QuarantineOf(ctx, v.ID)
 		if errors.Is(err, meta.ErrNotFound) {

@@ -42,15 +42,17 @@ func (s *Service) GetByID(ctx context.Context, caller *auth.Principal, repoKey, 
 		return Version{}, versionNotFound(versionID)
 	}
 	if v.Blocked() {
-		return Version{}, s.quarantined(ctx, "version "+v.Version, v)
+		return Version{}, s.quarantined(ctx, s.db.Q, "version "+v.Version, v)
 	}
 	return s.withEntries(ctx, r, v, p)
 }
 
 // quarantined is the 423 for a version the quarantine lane hides, with the
-// reason it is held.
-func (s *Service) quarantined(ctx context.Context, what string, v meta.Version) error {
-	it, err := s.db.QuarantineOf(ctx, v.ID)
+// reason it is held, read through q: inside a transaction, its own (a read
+// from the pool there could wait for a connection that every open
+// transaction holds).
+func (s *Service) quarantined(ctx context.Context, q meta.Q, what string, v meta.Version) error {
+	it, err := q.QuarantineOf(ctx, v.ID)
 	if err != nil {
 		return err
 	}
@@ -104,7 +106,7 @@ func (s *Service) Get(ctx context.Context, caller *auth.Principal, repoKey, full
 		return Version{}, err
 	}
 	if v.Blocked() {
-		return Version{}, s.quarantined(ctx, fullName+" "+version, v)
+		return Version{}, s.quarantined(ctx, s.db.Q, fullName+" "+version, v)
 	}
 	return s.withEntries(ctx, r, v, p)
 }

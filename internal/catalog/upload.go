@@ -240,7 +240,7 @@ func (s *Service) versionForUpload(ctx context.Context, tx *meta.Tx, caller *aut
 		return meta.Version{}, meta.Package{}, 0, nil, fault.Coded(fault.KindConflict, "version_tombstoned", "%s %s was deleted; restore it, or upload a new version", req.Name, req.Version).With("state", v.State)
 	case meta.VersionPublished:
 		if v.Blocked() {
-			return meta.Version{}, meta.Package{}, 0, nil, s.quarantined(ctx, req.Name+" "+req.Version, v)
+			return meta.Version{}, meta.Package{}, 0, nil, s.quarantined(ctx, tx.Q, req.Name+" "+req.Version, v)
 		}
 		same, err := hasFiles(ctx, tx.Q, v.ID, req.Files)
 		switch {
@@ -390,7 +390,7 @@ func (s *Service) appendFiles(ctx context.Context, caller *auth.Principal, r rep
 			return fault.Coded(fault.KindConflict, "version_tombstoned", "version %s was deleted while uploading; restore it, or upload a new version", v.Version).With("state", v.State)
 		}
 		if v.Blocked() {
-			return s.quarantined(ctx, "version "+v.Version, v)
+			return s.quarantined(ctx, tx.Q, "version "+v.Version, v)
 		}
 		refused, err = s.appendIn(ctx, tx, caller, r, f, v, p, files, now)
 		return err

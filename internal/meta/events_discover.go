@@ -54,8 +54,8 @@ func (q Q) DiscoverEvents(ctx context.Context, h *OutboxHorizon, subs []EventSub
 
 // OutboxHorizon tracks up to which outbox id every event is either
 // committed or rolled back: no event at or below it can appear later, so a
-// cursor may pass it. On SQLite, where one writer commits at a time, that is
-// the newest id. On PostgreSQL ids are drawn before commit; OutboxHorizon
+// cursor may pass it. On SQLite, whose writers are serialized, that is the
+// newest id the discovering transaction sees. On PostgreSQL ids are drawn before commit; OutboxHorizon
 // remembers fences: "every id up to seq was drawn by a transaction that has
 // ended or is one of writers". A fence holds once its writers have ended.
 // The zero value is ready; it is not safe for concurrent use.
@@ -80,10 +80,14 @@ const maxOutboxFences = 64
 // (writers), every id up to seq is resolved once those writers have ended.
 func (q Q) outboxHorizon(ctx context.Context, h *OutboxHorizon) (int64, error) {
 	if q.d != Postgres {
+		// The newest id this transaction sees. Under group commit (ADR
+		// 0011) that may be an uncommitted row of an earlier member of the
+		// same batch, which commits or rolls back with this transaction's
+		// cursor moves: it is not remembered between calls, since a
+		// rolled-back id is drawn again.
 		var id int64
 		err := q.queryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM outbox").Scan(&id)
-		h.safe = max(h.safe, id)
-		return h.safe, err
+		return id, err
 	}
 	var seq sql.NullInt64
 	if err := q.queryRow(ctx, "SELECT pg_sequence_last_value(pg_get_serial_sequence('outbox', 'id'))").Scan(&seq); err != nil {

@@ -63,6 +63,9 @@ func (db *DB) groupTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if p, ok := ferr.(panicked); ok {
 		panic(p.value)
 	}
+	if sp, ok := ferr.(errSavepoint); ok && sp.panic != nil {
+		panic(sp.panic.value)
+	}
 	if ferr != nil {
 		return ferr
 	}
@@ -102,7 +105,11 @@ func (p panicked) Error() string { return fmt.Sprint("panic: ", p.value) }
 
 // errSavepoint marks a failure of the savepoint statements themselves: the
 // shared transaction is in an unknown state, so the batch ends with it.
-type errSavepoint struct{ err error }
+// panic is set when fn had panicked first: it is re-raised all the same.
+type errSavepoint struct {
+	err   error
+	panic *panicked
+}
 
 func (e errSavepoint) Error() string { return "savepoint: " + e.err.Error() }
 func (e errSavepoint) Unwrap() error { return e.err }
@@ -118,7 +125,7 @@ func isBatchError(err error) bool {
 func (db *DB) inSavepoint(ctx context.Context, tx *Tx, fn func(tx *Tx) error) (err error) {
 	bg := context.WithoutCancel(ctx)
 	if _, err := tx.tx.ExecContext(bg, "SAVEPOINT tx"); err != nil {
-		return errSavepoint{err}
+		return errSavepoint{err: err}
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -126,12 +133,16 @@ func (db *DB) inSavepoint(ctx context.Context, tx *Tx, fn func(tx *Tx) error) (e
 		}
 		if err != nil {
 			if _, rerr := tx.tx.ExecContext(bg, "ROLLBACK TO tx"); rerr != nil {
-				err = errSavepoint{fmt.Errorf("%w (after %v)", rerr, err)}
+				fail := errSavepoint{err: fmt.Errorf("%w (after %v)", rerr, err)}
+				if p, ok := err.(panicked); ok {
+					fail.panic = &p
+				}
+				err = fail
 				return
 			}
 		}
 		if _, rerr := tx.tx.ExecContext(bg, "RELEASE tx"); rerr != nil && err == nil {
-			err = errSavepoint{rerr}
+			err = errSavepoint{err: rerr}
 		}
 	}()
 	if err := ctx.Err(); err != nil {

@@ -144,7 +144,7 @@ func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
 			if have[m.Version] {
 				continue
 			}
-			if _, err := tx.c.ExecContext(ctx, m.sql); err != nil {
+			if _, err := tx.c.ExecContext(tx.ctx(ctx), m.sql); err != nil {
 				return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
 			}
 			if _, err := tx.exec(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", m.Version, m.Name, now); err != nil {

@@ -176,7 +176,7 @@ func (q Q) upsertSearchChunk(ctx context.Context, rows []SearchRow) error {
 	}
 	// Other sizes run unprepared: one statement per size would fill the
 	// statement cache that the rest of the product relies on.
-	_, err := q.c.ExecContext(ctx, q.d.rebind(query), args...)
+	_, err := q.c.ExecContext(q.ctx(ctx), q.d.rebind(query), args...)
 	return err
 }
 

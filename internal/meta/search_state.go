@@ -151,10 +151,10 @@ func (db *DB) RepairSearchSchema(ctx context.Context) error {
 		drop = "DROP TABLE IF EXISTS search_fts; " + drop
 	}
 	return db.Tx(ctx, func(tx *Tx) error {
-		if _, err := tx.c.ExecContext(ctx, drop); err != nil {
+		if _, err := tx.c.ExecContext(tx.ctx(ctx), drop); err != nil {
 			return fmt.Errorf("drop search tables: %w", err)
 		}
-		if _, err := tx.c.ExecContext(ctx, string(ddl)); err != nil {
+		if _, err := tx.c.ExecContext(tx.ctx(ctx), string(ddl)); err != nil {
 			return fmt.Errorf("create search tables: %w", err)
 		}
 		return nil
