@@ -39,6 +39,17 @@ the password.`,
 	return cmd
 }
 
+// ociSession checks name and rest (ociPath) before it opens the session a
+// command about that /v2/ path needs, and returns both.
+func ociSession(o *options, cmd *cobra.Command, name string, rest ...string) (*session, string, error) {
+	path, err := ociPath(name, rest...)
+	if err != nil {
+		return nil, "", err
+	}
+	s, err := o.session(cmd, false)
+	return s, path, err
+}
+
 // ociPath is the escaped /v2/ path of name followed by rest: each component
 // of the name is checked and escaped.
 func ociPath(name string, rest ...string) (string, error) {
@@ -138,11 +149,7 @@ func newOCITagsCommand(o *options) *cobra.Command {
 		Example: `  artifortress admin oci tags oci-local/team/app`,
 		Args:    exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path, err := ociPath(args[0], "tags", "list")
-			if err != nil {
-				return err
-			}
-			s, err := o.session(cmd, false)
+			s, path, err := ociSession(o, cmd, args[0], "tags", "list")
 			if err != nil {
 				return err
 			}
@@ -165,11 +172,7 @@ media type go to standard error.`,
   artifortress admin oci manifest oci-local/team/app sha256:4c1e... > manifest.json`,
 		Args: exactArgs("NAME", "REFERENCE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path, err := ociPath(args[0], "manifests", args[1])
-			if err != nil {
-				return err
-			}
-			s, err := o.session(cmd, false)
+			s, path, err := ociSession(o, cmd, args[0], "manifests", args[1])
 			if err != nil {
 				return err
 			}
@@ -194,11 +197,7 @@ func newOCIReferrersCommand(o *options) *cobra.Command {
   artifortress admin oci referrers oci-local/team/app sha256:4c1e... --artifact-type application/spdx+json -o json`,
 		Args: exactArgs("NAME", "DIGEST"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path, err := ociPath(args[0], "referrers", args[1])
-			if err != nil {
-				return err
-			}
-			s, err := o.session(cmd, false)
+			s, path, err := ociSession(o, cmd, args[0], "referrers", args[1])
 			if err != nil {
 				return err
 			}
@@ -272,11 +271,7 @@ again makes it visible again.`,
 }
 
 func ociDelete(o *options, cmd *cobra.Command, name, kind, ref string) error {
-	path, err := ociPath(name, kind, ref)
-	if err != nil {
-		return err
-	}
-	s, err := o.session(cmd, false)
+	s, path, err := ociSession(o, cmd, name, kind, ref)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,35 +67,9 @@ func startDistribution(ctx context.Context, bin, dir string) (*distribution, err
 	if d.process, err = startProcess(cmd, filepath.Join(dir, "registry.log")); err != nil {
 		return nil, err
 	}
-	if err := d.waitReady(ctx, time.Minute); err != nil {
+	if err := d.waitReady(ctx, "CNCF Distribution", d.url+"/v2/", time.Minute); err != nil {
 		d.stop()
 		return nil, err
 	}
 	return d, nil
-}
-
-// waitReady polls GET /v2/ until it answers 200, the process exits or
-// limit passes.
-func (d *distribution) waitReady(ctx context.Context, limit time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	client := &http.Client{Timeout: 2 * time.Second}
-	for {
-		status := "no answer"
-		req, _ := http.NewRequestWithContext(ctx, "GET", d.url+"/v2/", nil)
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			status = resp.Status
-		}
-		select {
-		case <-d.exited:
-			return fmt.Errorf("CNCF Distribution exited before it answered: %s", d.logTail())
-		case <-ctx.Done():
-			return fmt.Errorf("CNCF Distribution on %s: GET /v2/: %s after %s: %s", d.url, status, limit, d.logTail())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }

@@ -1,7 +1,10 @@
 package bench
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -59,5 +62,32 @@ func (p process) stop() {
 	case <-time.After(5 * time.Second):
 		_ = p.cmd.Process.Kill()
 		<-p.exited
+	}
+}
+
+// waitReady polls GET url until it answers 200, the process exits, ctx
+// ends or limit passes; name says whose it is in errors.
+func (p process) waitReady(ctx context.Context, name, url string, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		status := "no answer"
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if resp, err := client.Do(req); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			status = resp.Status
+		}
+		select {
+		case <-p.exited:
+			return fmt.Errorf("%s exited before it answered: %s", name, p.logTail())
+		case <-ctx.Done():
+			return fmt.Errorf("%s: GET %s: %s after %s: %s", name, url, status, limit, p.logTail())
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }

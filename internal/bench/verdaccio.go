@@ -89,7 +89,7 @@ func startVerdaccio(ctx context.Context, bin, dir string) (*verdaccio, error) {
 	if v.process, err = startProcess(cmd, filepath.Join(dir, "verdaccio.log")); err != nil {
 		return nil, err
 	}
-	if err := v.waitReady(ctx, 60*time.Second); err != nil {
+	if err := v.waitReady(ctx, "verdaccio", v.url+"/-/ping", time.Minute); err != nil {
 		v.stop()
 		return nil, err
 	}
@@ -107,31 +107,6 @@ func verdaccioVersion(bin string) string {
 		return "(version unknown)"
 	}
 	return pkg.Version
-}
-
-func (v *verdaccio) waitReady(ctx context.Context, limit time.Duration) error {
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(limit)
-	for {
-		req, _ := http.NewRequestWithContext(ctx, "GET", v.url+"/-/ping", nil)
-		if resp, err := client.Do(req); err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		select {
-		case <-v.exited:
-			return fmt.Errorf("verdaccio exited before it answered: %s", v.logTail())
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("verdaccio did not answer on %s within %s: %s", v.url, limit, v.logTail())
-		}
-	}
 }
 
 // addUser registers a user (htpasswd, open registration) and returns the

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/signal"
@@ -53,12 +54,9 @@ func newBenchCommand() *cobra.Command {
 			}
 			opt.Sizes = append(opt.Sizes, n)
 		}
-		stop, err := startCPUProfile(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		return bench.Blobs(cmd.Context(), cfg, *workDir, opt, cmd.OutOrStdout())
+		return runBench(cmd, *cpuProfile, func(ctx context.Context) error {
+			return bench.Blobs(ctx, cfg, *workDir, opt, cmd.OutOrStdout())
+		})
 	}
 	cmd.AddCommand(blobs, newBenchNPMCommand(), newBenchOCICommand())
 	return cmd
@@ -104,16 +102,25 @@ func newBenchNPMCommand() *cobra.Command {
 		case opt.Packages < 1 || opt.Versions < 1 || opt.Duration <= 0 || len(opt.Concurrency) == 0:
 			return usageError{fmt.Errorf("--packages, --versions, --duration and --concurrency must be positive")}
 		}
-		stop, err := startCPUProfile(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		return bench.NPM(ctx, cfg, *workDir, opt, cmd.OutOrStdout())
+		return runBench(cmd, *cpuProfile, func(ctx context.Context) error {
+			return bench.NPM(ctx, cfg, *workDir, opt, cmd.OutOrStdout())
+		})
 	}
 	return npm
+}
+
+// runBench runs a benchmark with the CPU profile cpuProfile names (none
+// when empty) and a context that Ctrl-C or SIGTERM ends, so that a peer
+// server and the temporary directories are cleaned up on the way out.
+func runBench(cmd *cobra.Command, cpuProfile string, run func(ctx context.Context) error) error {
+	stopProfile, err := startCPUProfile(cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx)
 }
 
 // startCPUProfile profiles the process into path until stop is called; an

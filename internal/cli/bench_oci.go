@@ -1,10 +1,9 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -57,14 +56,9 @@ func newBenchOCICommand() *cobra.Command {
 			opt.Registry = ""
 		}
 		opt.Limits = !*noLimits
-		stop, err := startCPUProfile(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		return bench.OCI(ctx, cfg, *workDir, opt, cmd.OutOrStdout())
+		return runBench(cmd, *cpuProfile, func(ctx context.Context) error {
+			return bench.OCI(ctx, cfg, *workDir, opt, cmd.OutOrStdout())
+		})
 	}
 	return oci
 }
