@@ -73,37 +73,40 @@ func URL(r repo.Repo, escapedPath string) string {
 // fails, the cached copy marked stale. accept is sent as Accept. An upstream
 // 404 is a fault.KindNotFound with code notFound.
 func (c *Client) Metadata(ctx context.Context, r repo.Repo, escapedPath, accept, notFound string) (Doc, error) {
-	cached, err := c.db.GetRemoteDoc(ctx, r.Key, escapedPath)
+	return c.cachedDoc(ctx, r, escapedPath, func(cached meta.RemoteDoc, hasCache bool) error {
+		return c.refresh(ctx, r, escapedPath, accept, notFound, cached, hasCache)
+	})
+}
+
+// cachedDoc answers remote repository r's cached document key: from the
+// cache within its TTL; else after refresh (one at a time per document:
+// who waited reads what it stored); else, when the upstream failed with
+// anything but a 404 and a copy is cached, that copy marked stale.
+func (c *Client) cachedDoc(ctx context.Context, r repo.Repo, key string, refresh func(cached meta.RemoteDoc, hasCache bool) error) (Doc, error) {
+	cached, err := c.db.GetRemoteDoc(ctx, r.Key, key)
 	hasCache := err == nil
 	if err != nil && !errors.Is(err, meta.ErrNotFound) {
 		return Doc{}, err
 	}
-	now := c.now()
-	if hasCache && now.Sub(cached.FetchedAt) < ttl(r) {
+	if hasCache && c.now().Sub(cached.FetchedAt) < ttl(r) {
 		c.metrics.result(r.Key, kindMetadata, resultHit)
 		return Doc{Body: cached.Body, FetchedAt: cached.FetchedAt}, nil
 	}
-	// One refresh per document at a time; who waited reads what it stored.
-	err = c.flights.do(r.Key+"\x00meta\x00"+escapedPath, func() error {
-		return c.refresh(ctx, r, escapedPath, accept, notFound, cached, hasCache)
-	})
+	err = c.flights.do(r.Key+"\x00meta\x00"+key, func() error { return refresh(cached, hasCache) })
 	if err == nil {
-		fresh, err := c.db.GetRemoteDoc(ctx, r.Key, escapedPath)
+		fresh, err := c.db.GetRemoteDoc(ctx, r.Key, key)
 		if err != nil {
 			return Doc{}, err
 		}
 		return Doc{Body: fresh.Body, FetchedAt: fresh.FetchedAt}, nil
 	}
-	if fe := fault.As(err); fe != nil && fe.Kind == fault.KindNotFound {
+	if fe := fault.As(err); (fe != nil && fe.Kind == fault.KindNotFound) || !hasCache {
 		return Doc{}, err
 	}
-	if hasCache {
-		c.metrics.result(r.Key, kindMetadata, resultStale)
-		c.log.WarnContext(ctx, "upstream unavailable; serving stale metadata", slog.String("repo", r.Key), slog.String("path", escapedPath),
-			slog.String("error", err.Error()), slog.Time("fetchedAt", cached.FetchedAt))
-		return Doc{Body: cached.Body, Stale: true, FetchedAt: cached.FetchedAt}, nil
-	}
-	return Doc{}, err
+	c.metrics.result(r.Key, kindMetadata, resultStale)
+	c.log.WarnContext(ctx, "upstream unavailable; serving stale metadata", slog.String("repo", r.Key), slog.String("path", key),
+		slog.String("error", err.Error()), slog.Time("fetchedAt", cached.FetchedAt))
+	return Doc{Body: cached.Body, Stale: true, FetchedAt: cached.FetchedAt}, nil
 }
 
 // refresh asks the upstream for a document, conditionally when a copy is

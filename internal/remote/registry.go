@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -165,16 +164,7 @@ func (g *Registry) check(r repo.Repo, req RegistryRequest, resp *http.Response) 
 // cached copy marked stale.
 func (g *Registry) Metadata(ctx context.Context, r repo.Repo, key string, fetch func(ctx context.Context) ([]byte, error)) (Doc, error) {
 	c := g.c
-	cached, err := c.db.GetRemoteDoc(ctx, r.Key, key)
-	hasCache := err == nil
-	if err != nil && !errors.Is(err, meta.ErrNotFound) {
-		return Doc{}, err
-	}
-	if hasCache && c.now().Sub(cached.FetchedAt) < ttl(r) {
-		c.metrics.result(r.Key, kindMetadata, resultHit)
-		return Doc{Body: cached.Body, FetchedAt: cached.FetchedAt}, nil
-	}
-	err = c.flights.do(r.Key+"\x00meta\x00"+key, func() error {
+	return c.cachedDoc(ctx, r, key, func(meta.RemoteDoc, bool) error {
 		ctx, cancel := context.WithTimeout(ctx, metadataTimeout)
 		defer cancel()
 		start := c.now()
@@ -187,20 +177,6 @@ func (g *Registry) Metadata(ctx context.Context, r repo.Repo, key string, fetch 
 		c.metrics.result(r.Key, kindMetadata, resultMiss)
 		return c.db.PutRemoteDoc(ctx, meta.RemoteDoc{Repo: r.Key, Path: key, Body: body, FetchedAt: c.now().UTC()})
 	})
-	if err == nil {
-		fresh, err := c.db.GetRemoteDoc(ctx, r.Key, key)
-		if err != nil {
-			return Doc{}, err
-		}
-		return Doc{Body: fresh.Body, FetchedAt: fresh.FetchedAt}, nil
-	}
-	if fe := fault.As(err); (fe != nil && fe.Kind == fault.KindNotFound) || !hasCache {
-		return Doc{}, err
-	}
-	c.metrics.result(r.Key, kindMetadata, resultStale)
-	c.log.WarnContext(ctx, "upstream unavailable; serving stale metadata", slog.String("repo", r.Key), slog.String("path", key),
-		slog.String("error", err.Error()), slog.Time("fetchedAt", cached.FetchedAt))
-	return Doc{Body: cached.Body, Stale: true, FetchedAt: cached.FetchedAt}, nil
 }
 
 // Fetch is Client.Artifact for a registry: it sends req once among
