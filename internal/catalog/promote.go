@@ -92,10 +92,10 @@ func (s *Service) Promote(ctx context.Context, caller *auth.Principal, repoKey, 
 				return err
 			}
 			e.VersionID, e.Repo = v.ID, target
-			if err := tx.InsertEntry(ctx, e); err != nil {
-				return err
-			}
 			entries[i] = e
+		}
+		if err := tx.InsertEntries(ctx, entries); err != nil {
+			return err
 		}
 		copyID = v.ID
 		details := map[string]any{"package": full, "version": src.Version, "entries": len(entries), "from": repoKey, "fromVersionId": src.ID}

@@ -144,6 +144,11 @@ func (s *Service) publishLocked(ctx context.Context, tx *meta.Tx, caller *auth.P
 		}
 	}
 	details := map[string]any{"package": f.FullName(p.Namespace, p.Name), "version": v.Version, "entries": len(entries)}
+	if verified {
+		// The upload that created the version wrote no version.entries
+		// record (fillDraft): this one says what it holds.
+		details["paths"] = entryPaths(entries)
+	}
 	held, refused, err = s.settle(ctx, tx, caller, r, f, v, p, entries, policy.StagePublish, "version.publish", details, now)
 	return held, false, refused, err
 }

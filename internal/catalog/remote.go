@@ -23,9 +23,7 @@ type CacheRequest struct {
 }
 
 // CacheFile is one file of a cached version.
-type CacheFile struct {
-	Path, Digest, MediaType string
-}
+type CacheFile = EntryRequest
 
 // CacheVersion records a fetched version in remote repository repoKey (the
 // caller needs only read) and publishes it there (for an append-only format,
@@ -61,7 +59,7 @@ func (s *Service) CacheVersion(ctx context.Context, caller *auth.Principal, repo
 	var missing []EntryRequest
 	for _, file := range req.Files {
 		if !hasEntry(res.Version.Entries, file.Path) {
-			missing = append(missing, EntryRequest(file))
+			missing = append(missing, file)
 		}
 	}
 	if len(missing) > 0 {
@@ -118,14 +116,12 @@ func (s *Service) cachedDraft(ctx context.Context, caller *auth.Principal, r rep
 		if err := tx.InsertVersion(ctx, v); err != nil {
 			return err
 		}
-		for _, file := range req.Files {
-			l, err := tx.GetBlobLink(ctx, r.Key, file.Digest)
-			if err != nil {
-				return err
-			}
-			if err := tx.InsertEntry(ctx, meta.Entry{VersionID: v.ID, Repo: r.Key, Path: file.Path, Digest: file.Digest, Size: l.Size, MediaType: file.MediaType}); err != nil {
-				return err
-			}
+		entries, err := newEntries(ctx, tx, r.Key, v.ID, nil, req.Files)
+		if err != nil {
+			return err
+		}
+		if err := tx.InsertEntries(ctx, entries); err != nil {
+			return err
 		}
 		if err := tx.SetManifest(ctx, v.ID, req.Manifest, now); err != nil {
 			return err

@@ -44,7 +44,7 @@ func (s *Service) PutTag(ctx context.Context, caller *auth.Principal, repoKey, f
 		return err
 	})
 	if errors.Is(err, meta.ErrExists) {
-		return s.PutTag(ctx, caller, repoKey, fullName, tag, version) // lost a race creating it: update instead
+		return s.PutTag(ctx, caller, repoKey, fullName, tag, version) // the tag was deleted while moving it: again
 	}
 	if err != nil {
 		return meta.Tag{}, "", err
@@ -67,16 +67,11 @@ func (s *Service) putTagIn(ctx context.Context, tx *meta.Tx, caller *auth.Princi
 			return "", err
 		}
 	}
-	prevID, err := tx.PutTag(ctx, meta.Tag{PackageID: p.ID, Name: tag, VersionID: v.ID, UpdatedBy: caller.Name(), UpdatedAt: now})
+	old, err := tx.PutTag(ctx, meta.Tag{PackageID: p.ID, Name: tag, VersionID: v.ID, UpdatedBy: caller.Name(), UpdatedAt: now})
 	if err != nil {
 		return "", err
 	}
-	var prev string
-	if prevID != "" {
-		if old, err := tx.GetVersion(ctx, prevID); err == nil {
-			prev = old.Version
-		}
-	}
+	prev := old.Version
 	if err := tx.InsertAudit(ctx, s.audit(ctx, caller, "tag.put", r.Key, "repo/"+r.Key+"/packages/"+fullName+"/tags/"+tag, now, map[string]any{
 		"package": fullName, "tag": tag, "version": v.Version, "previous": prev,
 	})); err != nil {

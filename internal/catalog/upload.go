@@ -265,7 +265,7 @@ func (s *Service) versionForUpload(ctx context.Context, tx *meta.Tx, caller *aut
 			return meta.Version{}, meta.Package{}, 0, nil, err
 		}
 	}
-	entries, err = s.fillDraft(ctx, tx, caller, r, &v, entries, req, now)
+	entries, err = s.fillDraft(ctx, tx, caller, r, &v, entries, req, state == uploadCreated, now)
 	if err != nil {
 		return meta.Version{}, meta.Package{}, 0, nil, err
 	}
@@ -273,10 +273,12 @@ func (s *Service) versionForUpload(ctx context.Context, tx *meta.Tx, caller *aut
 }
 
 // fillDraft puts the upload's files (and, when the draft has none yet, its
-// manifest and refs) into draft v, whose entries are entries, with the
-// audit record version.entries, and returns the draft's entries then.
-// Those the upload added have their links checked in tx.
-func (s *Service) fillDraft(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, v *meta.Version, entries []meta.Entry, req FileUpload, now time.Time) ([]meta.Entry, error) {
+// manifest and refs) into draft v, whose entries are entries, and returns
+// the draft's entries then. Those the upload added have their links
+// checked in tx. A draft that existed before gets the audit record
+// version.entries; one the upload created gets none: its publish record
+// lists the paths (publishLocked).
+func (s *Service) fillDraft(ctx context.Context, tx *meta.Tx, caller *auth.Principal, r repo.Repo, v *meta.Version, entries []meta.Entry, req FileUpload, created bool, now time.Time) ([]meta.Entry, error) {
 	if _, err := samePaths(entries, req.Files); err != nil {
 		return nil, err
 	}
@@ -284,10 +286,8 @@ func (s *Service) fillDraft(ctx context.Context, tx *meta.Tx, caller *auth.Princ
 	if err != nil || len(added) == 0 {
 		return entries, err
 	}
-	for _, e := range added {
-		if err := tx.InsertEntry(ctx, e); err != nil {
-			return nil, err
-		}
+	if err := tx.InsertEntries(ctx, added); err != nil {
+		return nil, err
 	}
 	entries = append(entries, added...)
 	for _, ref := range req.Refs {
@@ -301,6 +301,9 @@ func (s *Service) fillDraft(ctx context.Context, tx *meta.Tx, caller *auth.Princ
 			return nil, err
 		}
 		v.Manifest = req.Manifest
+	}
+	if created {
+		return entries, nil
 	}
 	return entries, tx.InsertAudit(ctx, s.audit(ctx, caller, "version.entries", r.Key, "repo/"+r.Key+"/versions/"+v.ID, now, map[string]any{
 		"count": len(added), "paths": entryPaths(added),
@@ -347,17 +350,27 @@ func newEntries(ctx context.Context, tx *meta.Tx, repoKey, versionID string, ent
 	for _, e := range entries {
 		have[e.Path] = true
 	}
+	var digests []string
+	for _, file := range files {
+		if !have[file.Path] {
+			digests = append(digests, file.Digest)
+		}
+	}
+	if len(digests) == 0 {
+		return nil, nil
+	}
+	links, err := tx.BlobLinks(ctx, repoKey, digests)
+	if err != nil {
+		return nil, err
+	}
 	var out []meta.Entry
 	for _, file := range files {
 		if have[file.Path] {
 			continue
 		}
-		l, err := tx.GetBlobLink(ctx, repoKey, file.Digest)
-		if errors.Is(err, meta.ErrNotFound) {
+		l, ok := links[file.Digest]
+		if !ok {
 			return nil, digestNotCommitted(repoKey, file.Digest)
-		}
-		if err != nil {
-			return nil, err
 		}
 		out = append(out, meta.Entry{VersionID: versionID, Repo: repoKey, Path: file.Path, Digest: file.Digest, Size: l.Size, MediaType: file.MediaType})
 	}
@@ -438,10 +451,8 @@ func (s *Service) appendIn(ctx context.Context, tx *meta.Tx, caller *auth.Princi
 	if err := tx.InsertEvaluations(ctx, logRows(res, v.ID, r.Key, policy.StagePublish, caller.Name(), now)); err != nil {
 		return nil, err
 	}
-	for _, e := range added {
-		if err := tx.InsertEntry(ctx, e); err != nil {
-			return nil, err
-		}
+	if err := tx.InsertEntries(ctx, added); err != nil {
+		return nil, err
 	}
 	paths := entryPaths(added)
 	details := map[string]any{"package": f.FullName(p.Namespace, p.Name), "version": v.Version, "paths": paths}

@@ -301,3 +301,50 @@ func TestUploadIsAllOrNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestUploadManyFiles: a version of more files than one statement carries
+// (an image of many layers) is created whole, each path with its own blob;
+// one file whose blob is not in the repository refuses the upload and
+// names that blob, leaving no version.
+func TestUploadManyFiles(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := newStack(t, b.url(t))
+			ctx := context.Background()
+			const n = 130 // two full statements of entries and link checks, and a tail
+			req := upload("big", "1.0", "p", s.digests[0])
+			req.Files = nil
+			for i := range n {
+				d := string(blob.FromSum(sha256Sum(fmt.Sprint("layer ", i))))
+				req.Files = append(req.Files, catalog.EntryRequest{Path: fmt.Sprintf("layers/%03d", i), Digest: d, MediaType: fmt.Sprint("type/", i)})
+				req.Blobs = append(req.Blobs, linkOf{"gen", d})
+			}
+			res, err := s.catalog.UploadFile(ctx, s.admin, "gen", req)
+			if err != nil || !res.Created || len(res.Version.Entries) != n {
+				t.Fatalf("upload of %d files: %d entries, %v", n, len(res.Version.Entries), err)
+			}
+			byPath := map[string]meta.Entry{}
+			for _, e := range res.Version.Entries {
+				byPath[e.Path] = e
+			}
+			for _, f := range req.Files {
+				if e := byPath[f.Path]; e.Digest != f.Digest || e.MediaType != f.MediaType || e.Size != 1 {
+					t.Errorf("%s: %+v, want digest %s, media type %s, size 1", f.Path, e, f.Digest, f.MediaType)
+				}
+			}
+
+			missing := string(blob.FromSum(sha256Sum("never pushed")))
+			files := req.Files
+			req = upload("big", "2.0", "p", s.digests[0])
+			req.Files = files
+			req.Files[97].Digest = missing
+			_, err = s.catalog.UploadFile(ctx, s.admin, "gen", req)
+			if fe := fault.As(err); fe == nil || fe.Code != "digest_not_committed" || !strings.Contains(fe.Message, missing) {
+				t.Fatalf("an upload with one blob missing: %v, want digest_not_committed naming %s", err, missing)
+			}
+			if _, err := s.catalog.Get(ctx, s.admin, "gen", "big", "2.0"); codeOf(err) != "version_not_found" {
+				t.Errorf("the refused upload left its version: %v", err)
+			}
+		})
+	}
+}

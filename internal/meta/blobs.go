@@ -109,16 +109,63 @@ func (q Q) LinkBlob(ctx context.Context, repo, digest, by string, at time.Time) 
 // not linked there (even if it is stored for another repository) or its
 // link was deleted.
 func (q Q) GetBlobLink(ctx context.Context, repo, digest string) (BlobLink, error) {
-	var l BlobLink
-	var md5, sha1, sha512 sql.NullString
-	var created, linked int64
-	err := q.queryRow(ctx, `SELECT b.digest, b.size, b.md5, b.sha1, b.sha512, b.created_at, l.repo_key, l.created_by, l.created_at
-		FROM repo_blobs l JOIN blobs b ON b.digest = l.digest WHERE l.repo_key = ? AND l.digest = ? AND l.deleted_at IS NULL`, repo, digest).
-		Scan(&l.Digest, &l.Size, &md5, &sha1, &sha512, &created, &l.Repo, &l.LinkedBy, &linked)
+	l, err := scanBlobLink(q.queryRow(ctx, blobLinkSelect+" WHERE l.repo_key = ? AND l.digest = ? AND l.deleted_at IS NULL", repo, digest))
 	if errors.Is(err, sql.ErrNoRows) {
 		return BlobLink{}, ErrNotFound
 	}
-	if err != nil {
+	return l, err
+}
+
+// BlobLinks returns the links of repo (not deleted) among digests, by
+// digest; a digest it does not link is not in the map. It is one statement
+// per maxBatchRows digests.
+func (q Q) BlobLinks(ctx context.Context, repo string, digests []string) (map[string]BlobLink, error) {
+	out := make(map[string]BlobLink, len(digests))
+	for len(digests) > 0 {
+		n := min(len(digests), maxBatchRows)
+		// Padded to a power of two with the last digest (a repeat in IN is
+		// harmless), so that the statement has one of a few texts.
+		k := 1
+		for k < n {
+			k *= 2
+		}
+		args := make([]any, 0, k+1)
+		args = append(args, repo)
+		for i := 0; i < k; i++ {
+			args = append(args, digests[min(i, n-1)])
+		}
+		digests = digests[n:]
+		rows, err := q.query(ctx, blobLinkSelect+" WHERE l.repo_key = ? AND l.digest IN ("+placeholders(k)+") AND l.deleted_at IS NULL", args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			l, err := scanBlobLink(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[l.Digest] = l
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// blobLinkSelect reads a link with its blob (scanBlobLink).
+const blobLinkSelect = `SELECT b.digest, b.size, b.md5, b.sha1, b.sha512, b.created_at, l.repo_key, l.created_by, l.created_at
+		FROM repo_blobs l JOIN blobs b ON b.digest = l.digest`
+
+func scanBlobLink(r scanner) (BlobLink, error) {
+	var l BlobLink
+	var md5, sha1, sha512 sql.NullString
+	var created, linked int64
+	if err := r.Scan(&l.Digest, &l.Size, &md5, &sha1, &sha512, &created, &l.Repo, &l.LinkedBy, &linked); err != nil {
 		return BlobLink{}, err
 	}
 	l.MD5, l.SHA1, l.SHA512 = md5.String, sha1.String, sha512.String

@@ -3,6 +3,7 @@ package meta
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -24,6 +25,14 @@ const PostgresPoolSize = 32
 type DB struct {
 	Q
 	sql *sql.DB
+	// writer is, on SQLite, a pool of one connection that only write
+	// transactions use (groupTx), with its own statement cache: SQLite
+	// keeps a connection's page cache across its own commits, so the pages
+	// every write touches (indexes, the tails of audit and outbox) stay
+	// in memory instead of being read again by whichever pooled
+	// connection a transaction got. On PostgreSQL it is sql.
+	writer      *sql.DB
+	writerStmts *stmtCache
 	// writeMu serializes write transactions on SQLite, which allows one writer
 	// at a time anyway: queueing in Go is fairer and faster than busy-waiting
 	// on the database lock. It guards batch; waiting counts the callers
@@ -70,11 +79,22 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 		sdb.SetMaxIdleConns(PostgresPoolSize)
 		sdb.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	db := &DB{Q: Q{c: sdb, d: d, stmts: &stmtCache{db: sdb}}, sql: sdb}
+	db := &DB{Q: Q{c: sdb, d: d, stmts: &stmtCache{db: sdb}}, sql: sdb, writer: sdb}
+	db.writerStmts = db.stmts
+	if d == SQLite {
+		w, err := sql.Open(driver, dsn)
+		if err != nil {
+			sdb.Close()
+			return nil, fmt.Errorf("open %s metadata store: %w", d, err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		db.writer, db.writerStmts = w, &stmtCache{db: w}
+	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.Ping(pctx); err != nil {
-		sdb.Close()
+		db.Close()
 		return nil, fmt.Errorf("connect to %s metadata store: %w", d, err)
 	}
 	return db, nil
@@ -139,8 +159,14 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.sql.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
-// Close closes the connection pool.
-func (db *DB) Close() error { return db.sql.Close() }
+// Close closes the connection pools.
+func (db *DB) Close() error {
+	err := db.sql.Close()
+	if db.writer != db.sql {
+		err = errors.Join(err, db.writer.Close())
+	}
+	return err
+}
 
 // Tx runs fn in one transaction: it commits when fn returns nil and rolls back
 // otherwise (including on panic, which is re-raised). It returns once the

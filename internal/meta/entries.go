@@ -15,19 +15,34 @@ type Entry struct {
 	MediaType string
 }
 
-// InsertEntry adds a file to a draft. ErrExists when the path is taken;
-// ErrNotFound when the digest is not committed in the repository. The
-// database refuses entries of versions that are not drafts.
+// InsertEntry adds a file to a draft (InsertEntries with one).
 func (q Q) InsertEntry(ctx context.Context, e Entry) error {
-	_, err := q.exec(ctx, "INSERT INTO entries (version_id, repo_key, path, digest, size, media_type) VALUES (?, ?, ?, ?, ?, ?)",
-		e.VersionID, e.Repo, e.Path, e.Digest, e.Size, e.MediaType)
-	switch {
-	case isUniqueViolation(err):
-		return ErrExists
-	case isForeignKeyViolation(err):
-		return ErrNotFound
+	return q.InsertEntries(ctx, []Entry{e})
+}
+
+// InsertEntries adds files to drafts, a few statements for all of them
+// (batchSizes). ErrExists when a path is taken; ErrNotFound when a digest
+// is not committed in the repository. The database refuses entries of
+// versions that are not drafts. Inside a transaction, a failure leaves
+// none of them.
+func (q Q) InsertEntries(ctx context.Context, entries []Entry) error {
+	for _, k := range batchSizes(len(entries)) {
+		args := make([]any, 0, 6*k)
+		for _, e := range entries[:k] {
+			args = append(args, e.VersionID, e.Repo, e.Path, e.Digest, e.Size, e.MediaType)
+		}
+		entries = entries[k:]
+		_, err := q.exec(ctx, "INSERT INTO entries (version_id, repo_key, path, digest, size, media_type) VALUES "+valueRows(k, 6), args...)
+		switch {
+		case isUniqueViolation(err):
+			return ErrExists
+		case isForeignKeyViolation(err):
+			return ErrNotFound
+		case err != nil:
+			return err
+		}
 	}
-	return err
+	return nil
 }
 
 // ListEntries returns a version's files ordered by path.

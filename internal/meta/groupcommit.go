@@ -38,7 +38,7 @@ func (db *DB) groupTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	db.waiting.Add(-1)
 	b := db.batch
 	if b == nil {
-		stx, err := db.sql.BeginTx(context.WithoutCancel(ctx), nil)
+		stx, err := db.writer.BeginTx(context.WithoutCancel(ctx), nil)
 		if err != nil {
 			db.writeMu.Unlock()
 			return fmt.Errorf("begin transaction: %w", err)
@@ -47,7 +47,7 @@ func (db *DB) groupTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		db.batch = b
 	}
 	wroteEvents := false
-	tx := &Tx{Q: Q{c: b.stx, d: db.d, stmts: db.stmts, tx: b.stx, wroteEvents: &wroteEvents, detached: true}}
+	tx := &Tx{Q: Q{c: b.stx, d: db.d, stmts: db.writerStmts, tx: b.stx, wroteEvents: &wroteEvents, detached: true}}
 	ferr := db.inSavepoint(ctx, tx, fn)
 	if ferr == nil {
 		b.members++

@@ -30,8 +30,11 @@ const packageSelect = packageColumns + ", revision"
 
 // EnsurePackage returns the package (repo, namespace, name), creating it
 // with p's other fields when it does not exist. Concurrent callers get the
-// same row.
+// same row. A package that exists costs one statement.
 func (q Q) EnsurePackage(ctx context.Context, p Package) (Package, error) {
+	if got, err := q.GetPackage(ctx, p.Repo, p.Namespace, p.Name); !errors.Is(err, ErrNotFound) {
+		return got, err
+	}
 	_, err := q.exec(ctx, "INSERT INTO packages ("+packageColumns+") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (repo_key, namespace, name) DO NOTHING",
 		p.ID, p.Repo, p.Format, p.Namespace, p.Name, p.DisplayName, Micros(p.CreatedAt))
 	if err != nil {

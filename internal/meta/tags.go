@@ -2,6 +2,7 @@ package meta
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -15,24 +16,28 @@ type Tag struct {
 	UpdatedAt time.Time
 }
 
-// PutTag points a tag at a version and returns the version it pointed at
-// before ("" when it is new).
-func (q Q) PutTag(ctx context.Context, t Tag) (string, error) {
-	prev := ""
-	old, err := q.GetTag(ctx, t.PackageID, t.Name)
-	switch {
-	case err == nil:
-		prev = old.VersionID
-		_, err = q.exec(ctx, "UPDATE tags SET version_id = ?, updated_by = ?, updated_at = ? WHERE package_id = ? AND name = ?",
-			t.VersionID, t.UpdatedBy, Micros(t.UpdatedAt), t.PackageID, t.Name)
-	case err == ErrNotFound:
-		_, err = q.exec(ctx, "INSERT INTO tags (package_id, name, version_id, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)",
-			t.PackageID, t.Name, t.VersionID, t.UpdatedBy, Micros(t.UpdatedAt))
-		if isUniqueViolation(err) {
-			return "", ErrExists // a concurrent put won; the caller retries
-		}
+// PutTag points a tag at a version and returns the tag as it was before
+// (its VersionID and Version empty when it is new). A new tag costs one
+// statement. ErrExists reports a concurrent delete of the tag: retry.
+func (q Q) PutTag(ctx context.Context, t Tag) (Tag, error) {
+	res, err := q.exec(ctx, "INSERT INTO tags (package_id, name, version_id, updated_by, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (package_id, name) DO NOTHING",
+		t.PackageID, t.Name, t.VersionID, t.UpdatedBy, Micros(t.UpdatedAt))
+	if err != nil {
+		return Tag{}, err
 	}
-	return prev, err
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return Tag{}, err // a new tag
+	}
+	old, err := q.GetTag(ctx, t.PackageID, t.Name)
+	if errors.Is(err, ErrNotFound) {
+		return Tag{}, ErrExists // deleted concurrently; the caller retries
+	}
+	if err != nil {
+		return Tag{}, err
+	}
+	_, err = q.exec(ctx, "UPDATE tags SET version_id = ?, updated_by = ?, updated_at = ? WHERE package_id = ? AND name = ?",
+		t.VersionID, t.UpdatedBy, Micros(t.UpdatedAt), t.PackageID, t.Name)
+	return old, err
 }
 
 // DeleteTag removes a tag; ErrNotFound when it does not exist.
