@@ -111,8 +111,7 @@ func (s *Service) stage(ctx context.Context, caller *auth.Principal, r repo.Repo
 	if expect.MaxSize > 0 && expect.Size > expect.MaxSize {
 		return StagedBlob{}, tooLarge(expect.MaxSize)
 	}
-	name := "oneshot/" + randomHex(16)
-	sums, err := blob.Ingest(ctx, s.store, name, body, expect)
+	sums, err := blob.Put(ctx, s.store, "oneshot/"+randomHex(16), body, expect, check)
 	if err != nil {
 		var verr *blob.VerificationError
 		switch {
@@ -122,16 +121,6 @@ func (s *Service) stage(ctx context.Context, caller *auth.Principal, r repo.Repo
 		case errors.Is(err, blob.ErrTooLarge):
 			return StagedBlob{}, tooLarge(expect.MaxSize)
 		}
-		return StagedBlob{}, err
-	}
-	if check != nil {
-		if err := check(sums); err != nil {
-			_ = s.store.DeleteStaged(context.WithoutCancel(ctx), name)
-			return StagedBlob{}, err
-		}
-	}
-	if err := s.store.Promote(ctx, name, sums.Digest); err != nil {
-		_ = s.store.DeleteStaged(context.WithoutCancel(ctx), name)
 		return StagedBlob{}, err
 	}
 	return StagedBlob{Digest: string(sums.Digest), Size: sums.Size, s: s, caller: caller, r: r}, nil

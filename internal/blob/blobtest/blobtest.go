@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		{"IngestLarge", testIngestLarge},
 		{"IngestVerification", testIngestVerification},
 		{"IngestContextCanceled", testIngestContextCanceled},
+		{"Put", testPut},
 		{"ConcurrentPromoteSameDigest", testConcurrentPromoteSameDigest},
 		{"ConcurrentPromoteSameName", testConcurrentPromoteSameName},
 		{"ConcurrentWriters", testConcurrentWriters},

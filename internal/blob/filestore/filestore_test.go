@@ -1,6 +1,7 @@
 package filestore_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -232,6 +233,46 @@ func TestNothingVisibleBeforeCommit(t *testing.T) {
 	}
 	if got := files(t, filepath.Join(dir, "staging")); len(got) != 0 {
 		t.Errorf("staging/ after a failed Ingest = %q", got)
+	}
+}
+
+// TestPutCommitsStraightToTheBlob: blob.Put on this store never stages
+// (the writer is a blob.BlobCommitter): the fsynced temporary file becomes
+// the read-only blob file, and a refused Put leaves no file anywhere.
+func TestPutCommitsStraightToTheBlob(t *testing.T) {
+	s, dir := newStore(t)
+	ctx := t.Context()
+	w, err := s.NewWriter(ctx, "any")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := w.(blob.BlobCommitter); !ok {
+		t.Fatalf("the writer %T is no blob.BlobCommitter", w)
+	}
+	if err := w.Cancel(ctx); err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("a manifest's bytes")
+	d := digestOf(data)
+	if _, err := blob.Put(ctx, s, "oneshot/1", bytes.NewReader(data), blob.Expect{Digest: d, Size: int64(len(data))}, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := d.Hex()
+	if got := files(t, dir); len(got) != 1 || got[0] != "sha256/"+h[:2]+"/"+h {
+		t.Errorf("files after Put = %q, want only the blob", got)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "sha256", h[:2], h)); err != nil || fi.Mode().Perm() != 0o400 {
+		t.Errorf("blob file after Put: %v, %v; want mode 0400", fi, err)
+	}
+	if entries, err := os.ReadDir(filepath.Join(dir, "staging")); err == nil && len(entries) != 0 {
+		t.Errorf("staging/ after Put holds %d entries, want none (not even a directory)", len(entries))
+	}
+	_, err = blob.Put(ctx, s, "oneshot/2", bytes.NewReader([]byte("other")), blob.Expect{Size: -1}, func(blob.Sums) error { return errors.New("no") })
+	if err == nil {
+		t.Fatal("Put refused by its check succeeded")
+	}
+	if got := files(t, dir); len(got) != 1 {
+		t.Errorf("files after a refused Put = %q, want only the first blob", got)
 	}
 }
 

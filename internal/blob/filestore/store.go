@@ -64,7 +64,7 @@ func (s *Store) NewWriter(_ context.Context, name string) (blob.Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob store: %w", err)
 	}
-	return &writer{f: f, dst: dst, name: name, stagingDir: s.stagingDir()}, nil
+	return &writer{store: s, f: f, dst: dst, name: name, stagingDir: s.stagingDir()}, nil
 }
 
 // OpenStaged implements blob.Store.
@@ -180,35 +180,40 @@ func (s *Store) Promote(_ context.Context, name string, d blob.Digest) error {
 	if err != nil {
 		return err
 	}
+	if fi, err := os.Lstat(src); errors.Is(err, fs.ErrNotExist) || err == nil && !fi.Mode().IsRegular() {
+		// Gone (or a directory of other staged objects, which is no
+		// object).
+		return promoted(dst)
+	}
+	err = s.place(src, d)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A concurrent Promote of the same name moved it first.
+		return promoted(dst)
+	}
+	return err
+}
+
+// place moves file src, complete and fsynced, to blob d's path, read-only,
+// and fsyncs the directory, so that the blob survives a crash once place
+// returns. When blob d exists already, src is removed instead (dedupe).
+func (s *Store) place(src string, d blob.Digest) error {
+	dst, err := s.blobPath(d)
+	if err != nil {
+		return err
+	}
 	if _, err := os.Stat(dst); err == nil {
-		// Dedupe: the blob is already stored; drop the duplicate.
 		if err := os.Remove(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 		return nil
 	}
-	fi, err := os.Lstat(src)
-	if errors.Is(err, fs.ErrNotExist) || err == nil && !fi.Mode().IsRegular() {
-		// Gone (or a directory of other staged objects, which is no object).
-		return promoted(dst)
-	}
-	if err != nil {
-		return err
-	}
 	if err := os.Chmod(src, 0o400); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return promoted(dst)
-		}
 		return err
 	}
 	if err := mkdirAll(s.blobDir(), filepath.Dir(dst)); err != nil {
 		return err
 	}
 	if err := os.Rename(src, dst); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			// A concurrent Promote of the same name moved it first.
-			return promoted(dst)
-		}
 		return fmt.Errorf("promote %s: %w", d, err)
 	}
 	return syncDir(filepath.Dir(dst))

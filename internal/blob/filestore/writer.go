@@ -12,8 +12,10 @@ import (
 	"github.com/artifortress/artifortress/internal/blob"
 )
 
-// writer writes a temporary file and renames it into staging on Commit.
+// writer writes a temporary file and renames it into staging on Commit,
+// or straight to its blob path on CommitBlob.
 type writer struct {
+	store      *Store
 	f          *os.File
 	dst        string
 	name       string
@@ -36,26 +38,11 @@ func (w *writer) Size() int64 { return w.size }
 // Commit fsyncs the file, renames it to its staged name and fsyncs the
 // directory, so the staged object survives a crash once Commit returns.
 func (w *writer) Commit(context.Context) (blob.Info, error) {
-	if w.closed {
-		return blob.Info{}, errors.New("blob writer: already committed or cancelled")
-	}
-	w.closed = true
-	tmp := w.f.Name()
-	if err := w.f.Sync(); err != nil {
-		w.f.Close()
-		os.Remove(tmp)
-		return blob.Info{}, fmt.Errorf("blob writer: sync: %w", err)
-	}
-	fi, err := w.f.Stat()
+	fi, err := w.finish()
 	if err != nil {
-		w.f.Close()
-		os.Remove(tmp)
-		return blob.Info{}, fmt.Errorf("blob writer: %w", err)
+		return blob.Info{}, err
 	}
-	if err := w.f.Close(); err != nil {
-		os.Remove(tmp)
-		return blob.Info{}, fmt.Errorf("blob writer: close: %w", err)
-	}
+	tmp := w.f.Name()
 	// A concurrent DeleteStaged may remove a directory on the way between
 	// mkdirAll and Rename, when it empties it; try again then.
 	for attempt := 1; ; attempt++ {
@@ -75,6 +62,46 @@ func (w *writer) Commit(context.Context) (blob.Info, error) {
 		return blob.Info{}, err
 	}
 	return stagedInfo(w.name, fi), nil
+}
+
+// CommitBlob implements blob.BlobCommitter: the fsynced file is renamed
+// straight to blob d's path (or dropped when blob d exists), with no
+// staged name in between; a crash leaves either no blob or the whole one.
+func (w *writer) CommitBlob(_ context.Context, d blob.Digest) error {
+	if _, err := w.finish(); err != nil {
+		return err
+	}
+	if err := w.store.place(w.f.Name(), d); err != nil {
+		os.Remove(w.f.Name())
+		return fmt.Errorf("blob writer: %w", err)
+	}
+	return nil
+}
+
+// finish ends writing: the file is fsynced and closed, or removed when
+// that fails.
+func (w *writer) finish() (fs.FileInfo, error) {
+	if w.closed {
+		return nil, errors.New("blob writer: already committed or cancelled")
+	}
+	w.closed = true
+	tmp := w.f.Name()
+	if err := w.f.Sync(); err != nil {
+		w.f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("blob writer: sync: %w", err)
+	}
+	fi, err := w.f.Stat()
+	if err != nil {
+		w.f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("blob writer: %w", err)
+	}
+	if err := w.f.Close(); err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("blob writer: close: %w", err)
+	}
+	return fi, nil
 }
 
 // Cancel removes the temporary file; after Commit it does nothing.
