@@ -333,6 +333,19 @@ func TestUploadManyFiles(t *testing.T) {
 				}
 			}
 
+			// One audit record says what the new version holds: its publish,
+			// with the paths (no version.entries for a draft nobody saw).
+			if recs, err := s.db.ListAudit(ctx, meta.AuditFilter{Action: "version.entries"}); err != nil || len(recs) != 0 {
+				t.Errorf("version.entries records: %d %v, want none", len(recs), err)
+			}
+			recs, err := s.db.ListAudit(ctx, meta.AuditFilter{Action: "version.publish"})
+			if err != nil || len(recs) != 1 {
+				t.Fatalf("version.publish records: %d %v, want 1", len(recs), err)
+			}
+			if paths, _ := recs[0].Details["paths"].([]any); len(paths) != n || paths[0] != "layers/000" {
+				t.Errorf("version.publish paths: %v, want the %d paths", recs[0].Details["paths"], n)
+			}
+
 			missing := string(blob.FromSum(sha256Sum("never pushed")))
 			files := req.Files
 			req = upload("big", "2.0", "p", s.digests[0])
