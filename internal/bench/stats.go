@@ -14,6 +14,13 @@ type result struct {
 	latencies []time.Duration
 }
 
+// plus is r and o measured as one cell: their operations, bytes and
+// latencies together over the sum of their walls.
+func (r result) plus(o result) result {
+	return result{bytes: r.bytes + o.bytes, ops: r.ops + o.ops, wall: r.wall + o.wall,
+		latencies: append(append([]time.Duration(nil), r.latencies...), o.latencies...)}
+}
+
 func (r result) mbps() float64 {
 	if r.wall <= 0 {
 		return 0

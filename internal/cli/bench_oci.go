@@ -20,7 +20,8 @@ func newBenchOCICommand() *cobra.Command {
 			"the same directory. On both, in the same run: pushes an image of --layers × --layer-size\n" +
 			"random layers as docker does (POST, PATCH, PUT ?digest=) and in the two monolithic forms,\n" +
 			"and pulls it, in MB/s; pushes --manifests small images by tag (their blobs, then their\n" +
-			"manifests); then measures requests/s and p50/p99 of manifest GETs by tag and by digest and\n" +
+			"manifests) in four rounds, the two registries taking turns; then measures requests/s and\n" +
+			"p50/p99 of manifest GETs by tag and by digest and\n" +
 			"of blob HEADs at each --concurrency for --duration. Prints one table with the ratio, the\n" +
 			"disk and sha256 limits (as bench blobs), and the figures where Artifortress is behind.\n" +
 			"Artifortress's requests send the admin token as Basic. Distribution is stopped at the end,\n" +
