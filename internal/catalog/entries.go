@@ -60,15 +60,20 @@ func (s *Service) AddEntries(ctx context.Context, caller *auth.Principal, repoKe
 		if v.State != meta.VersionDraft {
 			return notDraft(v)
 		}
+		digests := make([]string, len(entries))
+		for i, e := range entries {
+			digests[i] = e.Digest
+		}
+		links, err := tx.BlobLinks(ctx, repoKey, digests)
+		if err != nil {
+			return err
+		}
 		for i, e := range entries {
 			field := fmt.Sprintf("entries[%d]", i)
-			l, err := tx.GetBlobLink(ctx, repoKey, e.Digest)
-			if errors.Is(err, meta.ErrNotFound) {
+			l, ok := links[e.Digest]
+			if !ok {
 				return fault.Coded(fault.KindConflict, "digest_not_committed",
 					"%s: blob %s is not committed in repository %q; upload it there first", field, e.Digest, repoKey).With("entry", i).With("field", field+".digest")
-			}
-			if err != nil {
-				return err
 			}
 			err = tx.InsertEntry(ctx, meta.Entry{VersionID: v.ID, Repo: repoKey, Path: e.Path, Digest: e.Digest, Size: l.Size, MediaType: e.MediaType})
 			if errors.Is(err, meta.ErrExists) {

@@ -104,8 +104,9 @@ func (b StagedBlob) Link(ctx context.Context) error {
 	return b.s.db.Tx(ctx, func(tx *meta.Tx) error { return b.LinkIn(ctx, tx) })
 }
 
-// stage stores body in the blob store for repository r, hashed while it
-// streams, verified against expect and then by check, and promoted.
+// stage stores body in the blob store for repository r (blob.Put), hashed
+// while it streams, verified against expect and then by check before it is
+// stored under its digest; the caller links it.
 func (s *Service) stage(ctx context.Context, caller *auth.Principal, r repo.Repo, body io.Reader, expect blob.Expect, check func(blob.Sums) error) (StagedBlob, error) {
 	expect.MaxSize = s.maxBlobBytes(r)
 	if expect.MaxSize > 0 && expect.Size > expect.MaxSize {
